@@ -1,0 +1,49 @@
+//! Scenario files: YAML in, a validated [`Scenario`] out.
+//!
+//! Parsing happens in two passes, so that every problem is reported with the
+//! file, line, column and the path of the field:
+//! 1. [`raw`] deserializes YAML into plain structs that only check types and
+//!    reject unknown fields;
+//! 2. [`validate`] resolves names to ids, parses durations and
+//!    distributions, checks ranges and the dependency graph, and collects
+//!    every error it finds rather than stopping at the first.
+//!
+//! The engine never sees YAML: it takes a `&Scenario`.
+
+mod error;
+mod locate;
+pub mod model;
+mod raw;
+pub mod schema;
+mod validate;
+
+pub use error::{ScenarioError, ScenarioErrors};
+pub use model::*;
+
+/// The embedded Friday cascade (`scenarios/friday-cascade.yaml`), used when
+/// no scenario file is given.
+pub const FRIDAY_CASCADE_YAML: &str = include_str!("../../../scenarios/friday-cascade.yaml");
+
+/// File name reported for the embedded scenario.
+pub const FRIDAY_CASCADE_NAME: &str = "<embedded friday-cascade.yaml>";
+
+/// Parses and validates scenario text. `source` names the file in errors.
+pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+    let raw = raw::from_yaml(source, text)?;
+    validate::validate(source, text, raw)
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioErrors> {
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors::single(ScenarioError::io(&source, e.to_string()))
+    })?;
+    parse(&source, &text)
+}
+
+/// The embedded Friday cascade, validated.
+pub fn friday_cascade() -> Scenario {
+    parse(FRIDAY_CASCADE_NAME, FRIDAY_CASCADE_YAML)
+        .unwrap_or_else(|e| panic!("the embedded scenario is invalid (a build bug):\n{e}"))
+}

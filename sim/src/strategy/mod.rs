@@ -1,0 +1,7 @@
+//! Response strategies: declarative policies and the code that carries them
+//! out through the control plane.
+
+pub mod policy;
+pub mod presets;
+
+pub use policy::*;
