@@ -137,9 +137,12 @@ mod tests {
 
     #[test]
     fn lognormal_matches_its_median_and_p90() {
-        let d = DurationDist::lognormal(SimDuration::from_mins(5), SimDuration::from_mins(15)).unwrap();
+        let d =
+            DurationDist::lognormal(SimDuration::from_mins(5), SimDuration::from_mins(15)).unwrap();
         let mut rng = stream(1, Purpose::Crew, 0, 0);
-        let mut xs: Vec<u64> = (0..20_000).map(|_| d.sample(&mut rng).as_millis()).collect();
+        let mut xs: Vec<u64> = (0..20_000)
+            .map(|_| d.sample(&mut rng).as_millis())
+            .collect();
         xs.sort_unstable();
         let median = xs[xs.len() / 2] as f64 / 60_000.0;
         let p90 = xs[xs.len() * 9 / 10] as f64 / 60_000.0;
@@ -149,7 +152,8 @@ mod tests {
 
     #[test]
     fn uniform_stays_in_bounds() {
-        let d = DurationDist::uniform(SimDuration::from_secs(10), SimDuration::from_secs(20)).unwrap();
+        let d =
+            DurationDist::uniform(SimDuration::from_secs(10), SimDuration::from_secs(20)).unwrap();
         let mut rng = stream(2, Purpose::Crew, 0, 0);
         for _ in 0..1000 {
             let x = d.sample(&mut rng);
@@ -159,8 +163,12 @@ mod tests {
 
     #[test]
     fn rejects_nonsense_parameters() {
-        assert!(DurationDist::uniform(SimDuration::from_secs(2), SimDuration::from_secs(1)).is_err());
+        assert!(
+            DurationDist::uniform(SimDuration::from_secs(2), SimDuration::from_secs(1)).is_err()
+        );
         assert!(DurationDist::lognormal(SimDuration::ZERO, SimDuration::from_secs(1)).is_err());
-        assert!(DurationDist::lognormal(SimDuration::from_secs(5), SimDuration::from_secs(5)).is_err());
+        assert!(
+            DurationDist::lognormal(SimDuration::from_secs(5), SimDuration::from_secs(5)).is_err()
+        );
     }
 }

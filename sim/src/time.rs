@@ -11,7 +11,9 @@ use std::ops::{Add, AddAssign, Sub};
 use serde::{Deserialize, Serialize};
 
 /// A span of virtual time, in milliseconds. Never negative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SimDuration(u64);
 
@@ -80,7 +82,9 @@ impl fmt::Display for SimDuration {
 }
 
 /// An instant of virtual time: milliseconds since the scenario's start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SimTime(u64);
 
@@ -139,7 +143,9 @@ impl WallClock {
     /// The civil date-time of a virtual instant (saturating at the calendar's end).
     pub fn at(&self, t: SimTime) -> jiff::civil::DateTime {
         let span = jiff::SignedDuration::from_millis(t.as_millis().min(i64::MAX as u64) as i64);
-        self.start.checked_add(span).unwrap_or(jiff::civil::DateTime::MAX)
+        self.start
+            .checked_add(span)
+            .unwrap_or(jiff::civil::DateTime::MAX)
     }
     /// "Fri 16:47:00"
     pub fn label(&self, t: SimTime) -> String {
@@ -175,8 +181,14 @@ mod tests {
         let start: jiff::civil::DateTime = "2026-11-20T16:47:00".parse().unwrap();
         let clock = WallClock::new(start);
         assert_eq!(clock.label(SimTime::START), "Fri 16:47:00");
-        assert_eq!(clock.label(SimTime::START + SimDuration::from_mins(30)), "Fri 17:17:00");
-        assert_eq!(clock.label(SimTime::START + SimDuration::from_mins(8 * 60)), "Sat 00:47:00");
+        assert_eq!(
+            clock.label(SimTime::START + SimDuration::from_mins(30)),
+            "Fri 17:17:00"
+        );
+        assert_eq!(
+            clock.label(SimTime::START + SimDuration::from_mins(8 * 60)),
+            "Sat 00:47:00"
+        );
     }
 
     #[test]

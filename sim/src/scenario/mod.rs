@@ -36,9 +36,8 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioErrors> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioErrors::single(ScenarioError::io(&source, e.to_string()))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioErrors::single(ScenarioError::io(&source, e.to_string())))?;
     parse(&source, &text)
 }
 

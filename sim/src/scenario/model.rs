@@ -104,7 +104,9 @@ impl Scenario {
     }
     /// Dependencies whose caller is `service`.
     pub fn callees_of(&self, service: ServiceId) -> impl Iterator<Item = &Dependency> + '_ {
-        self.dependencies.iter().filter(move |d| d.caller == service)
+        self.dependencies
+            .iter()
+            .filter(move |d| d.caller == service)
     }
     /// Services that link `component` into their build.
     pub fn consumers(&self, component: Component) -> Vec<ServiceId> {

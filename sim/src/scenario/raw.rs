@@ -1,4 +1,6 @@
 //! TODO(helper)
 use super::error::ScenarioErrors;
 pub(crate) struct RawScenario;
-pub(crate) fn from_yaml(_s: &str, _t: &str) -> Result<RawScenario, ScenarioErrors> { unimplemented!() }
+pub(crate) fn from_yaml(_s: &str, _t: &str) -> Result<RawScenario, ScenarioErrors> {
+    unimplemented!()
+}

@@ -1,3 +1,5 @@
 //! TODO(helper)
-use super::{error::ScenarioErrors, raw::RawScenario, model::Scenario};
-pub(crate) fn validate(_s: &str, _t: &str, _r: RawScenario) -> Result<Scenario, ScenarioErrors> { unimplemented!() }
+use super::{error::ScenarioErrors, model::Scenario, raw::RawScenario};
+pub(crate) fn validate(_s: &str, _t: &str, _r: RawScenario) -> Result<Scenario, ScenarioErrors> {
+    unimplemented!()
+}

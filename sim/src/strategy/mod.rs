@@ -5,3 +5,7 @@ pub mod policy;
 pub mod presets;
 
 pub use policy::*;
+pub mod crew;
+pub mod runner;
+
+pub use runner::{Outcome, Runner, RunnerConfig};

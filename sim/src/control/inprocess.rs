@@ -1,0 +1,190 @@
+//! The in-process control plane: calls go straight to the [`World`], and
+//! waiting steps the event loop exactly to the instant a condition holds.
+
+use super::{ControlPlane, CpError, WaitFor, Waited};
+use crate::prob::Ratio;
+use crate::strategy::CiLane;
+use crate::time::{SimDuration, SimTime};
+use crate::world::metrics::AlertState;
+use crate::world::{AppView, Diagnosis, PullRequestView, ReviewState, World};
+
+/// A control plane over a world in the same process.
+#[derive(Debug)]
+pub struct InProcess<'w, 's> {
+    world: &'w mut World<'s>,
+    calls: u64,
+}
+
+impl<'w, 's> InProcess<'w, 's> {
+    pub fn new(world: &'w mut World<'s>) -> Self {
+        InProcess { world, calls: 0 }
+    }
+    /// Control-plane calls made so far.
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    fn holds(&self, until: &WaitFor) -> bool {
+        let w = &*self.world;
+        match until {
+            WaitFor::Time => false,
+            WaitFor::AlertFiring { except } => w
+                .firing_alerts()
+                .iter()
+                .any(|(s, _)| !except.iter().any(|e| e == s)),
+            WaitFor::AlertResolved { service } => match w.scenario().service_by_name(service) {
+                Some(s) => !matches!(w.alert_state(s), AlertState::Firing { .. }),
+                None => true,
+            },
+            WaitFor::PullRequestSettled { number } => match w.pull_request(*number) {
+                Ok(pr) => {
+                    pr.review != ReviewState::Pending
+                        && pr.checks.iter().all(|c| c.conclusion.is_some())
+                        && pr
+                            .smoke_test
+                            .as_ref()
+                            .is_none_or(|c| c.conclusion.is_some())
+                }
+                Err(_) => true,
+            },
+            WaitFor::AppsIdle { apps } => apps.iter().all(|a| {
+                w.application(a)
+                    .map(|v| !v.operation_running)
+                    .unwrap_or(true)
+            }),
+            WaitFor::FlagPropagated { flag } => w.flag_propagated(flag),
+        }
+    }
+}
+
+impl ControlPlane for InProcess<'_, '_> {
+    fn now(&mut self) -> Result<SimTime, CpError> {
+        self.calls += 1;
+        Ok(self.world.now())
+    }
+
+    fn wait(&mut self, until: &WaitFor, timeout: SimDuration) -> Result<Waited, CpError> {
+        self.calls += 1;
+        let deadline = self.world.now() + timeout;
+        loop {
+            if self.holds(until) {
+                return Ok(Waited::Met);
+            }
+            if self.world.now() >= deadline {
+                return Ok(Waited::TimedOut);
+            }
+            self.world.step(deadline).map_err(|_| CpError::Halted)?;
+        }
+    }
+
+    fn firing_alerts(&mut self) -> Result<Vec<String>, CpError> {
+        self.calls += 1;
+        Ok(self
+            .world
+            .firing_alerts()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect())
+    }
+
+    fn error_ratio(
+        &mut self,
+        service: &str,
+        version: Option<&str>,
+        window: SimDuration,
+    ) -> Result<(Option<f64>, u64), CpError> {
+        self.calls += 1;
+        Ok(self.world.error_ratio(service, version, window)?)
+    }
+
+    fn acknowledge(&mut self, service: &str) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.acknowledge(service)?)
+    }
+
+    fn diagnose(&mut self, service: &str) -> Result<Diagnosis, CpError> {
+        self.calls += 1;
+        Ok(self.world.diagnose(service)?)
+    }
+
+    fn open_pull_request(&mut self, culprit: u32) -> Result<PullRequestView, CpError> {
+        self.calls += 1;
+        Ok(self.world.open_pull_request(culprit)?)
+    }
+
+    fn pull_request(&mut self, number: u32) -> Result<PullRequestView, CpError> {
+        self.calls += 1;
+        Ok(self.world.pull_request(number)?)
+    }
+
+    fn request_review(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.request_review(number)?)
+    }
+
+    fn run_checks(&mut self, number: u32, lane: CiLane) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.run_checks(number, lane)?)
+    }
+
+    fn merge(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.merge(number)?)
+    }
+
+    fn close_pull_request(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.close_pull_request(number)?)
+    }
+
+    fn application(&mut self, app: &str) -> Result<AppView, CpError> {
+        self.calls += 1;
+        Ok(self.world.application(app)?)
+    }
+
+    fn deploy(&mut self, number: u32, weight: Ratio) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.deploy(number, weight)?)
+    }
+
+    fn set_weight(&mut self, number: u32, weight: Ratio) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.set_weight(number, weight)?)
+    }
+
+    fn promote(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.promote(number)?)
+    }
+
+    fn abort(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.abort(number)?)
+    }
+
+    fn rollback_change(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.rollback_change(number)?)
+    }
+
+    fn rollback_release(&mut self, app: &str) -> Result<(), CpError> {
+        self.calls += 1;
+        let id = self.world.previous_release(app)?;
+        Ok(self.world.rollback_app(app, id)?)
+    }
+
+    fn switch(&mut self, number: u32, to_new: bool) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.switch(number, to_new)?)
+    }
+
+    fn smoke_test(&mut self, number: u32) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.smoke_test(number)?)
+    }
+
+    fn set_flag(&mut self, flag: &str, enabled: bool) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.set_flag(flag, enabled)?)
+    }
+}

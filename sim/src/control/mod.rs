@@ -1,0 +1,121 @@
+//! The control plane: the only way strategies see and touch the world.
+//!
+//! Its requests and answers mirror the real APIs a team uses during an
+//! incident, so the same strategy code can run in-process (here) or against
+//! HTTP fakes of those services:
+//!
+//! | method | real API |
+//! |---|---|
+//! | [`ControlPlane::firing_alerts`], [`ControlPlane::error_ratio`] | Prometheus `/api/v1/alerts`, `/api/v1/query` |
+//! | [`ControlPlane::open_pull_request`] .. [`ControlPlane::merge`] | GitHub REST (refs, pulls, reviews, check runs, merge) |
+//! | [`ControlPlane::deploy`] .. [`ControlPlane::rollback_app`] | Argo CD applications (sync, rollback) and Argo Rollouts (setWeight, promote, abort) |
+//! | [`ControlPlane::set_flag`] | Unleash admin API |
+//! | [`ControlPlane::acknowledge`], [`ControlPlane::diagnose`] | the pager and the on-call engineer's findings |
+//!
+//! Virtual time only moves when a strategy waits ([`ControlPlane::wait`]),
+//! never with wall-clock time, so transport latency cannot change a result.
+
+mod inprocess;
+
+pub use inprocess::InProcess;
+
+use serde::Serialize;
+
+use crate::prob::Ratio;
+use crate::strategy::CiLane;
+use crate::time::{SimDuration, SimTime};
+use crate::world::{AppView, Diagnosis, OpError, PullRequestView};
+
+/// What a strategy is waiting for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitFor {
+    /// Only for time to pass.
+    Time,
+    /// An alert firing on a service not in `except`.
+    AlertFiring { except: Vec<String> },
+    /// The alert on `service` no longer firing.
+    AlertResolved { service: String },
+    /// Review and every check of a pull request finished.
+    PullRequestSettled { number: u32 },
+    /// No sync, rollback or switch running on these applications.
+    AppsIdle { apps: Vec<String> },
+    /// A flag's configured state reached every SDK.
+    FlagPropagated { flag: String },
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Waited {
+    /// The condition held.
+    Met,
+    /// The timeout passed first.
+    TimedOut,
+}
+
+/// Why a control-plane call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CpError {
+    /// The replay is over (horizon reached): the strategy must stop.
+    #[error("the replay reached its horizon")]
+    Halted,
+    /// The request was refused by the service, as the real API would.
+    #[error(transparent)]
+    Refused(#[from] OpError),
+    /// The transport failed (HTTP control planes only).
+    #[error("control plane unreachable: {0}")]
+    Transport(String),
+}
+
+/// The control-plane interface strategies act through.
+pub trait ControlPlane {
+    /// Current virtual time.
+    fn now(&mut self) -> Result<SimTime, CpError>;
+    /// Lets virtual time pass until `until` holds or `timeout` elapses.
+    fn wait(&mut self, until: &WaitFor, timeout: SimDuration) -> Result<Waited, CpError>;
+
+    // Prometheus
+    /// Services whose alert is firing.
+    fn firing_alerts(&mut self) -> Result<Vec<String>, CpError>;
+    /// Error ratio of a service (optionally one build) over `window`, and
+    /// the number of requests it is based on.
+    fn error_ratio(
+        &mut self,
+        service: &str,
+        version: Option<&str>,
+        window: SimDuration,
+    ) -> Result<(Option<f64>, u64), CpError>;
+
+    // Pager and people
+    fn acknowledge(&mut self, service: &str) -> Result<(), CpError>;
+    fn diagnose(&mut self, service: &str) -> Result<Diagnosis, CpError>;
+
+    // GitHub
+    fn open_pull_request(&mut self, culprit: u32) -> Result<PullRequestView, CpError>;
+    fn pull_request(&mut self, number: u32) -> Result<PullRequestView, CpError>;
+    fn request_review(&mut self, number: u32) -> Result<(), CpError>;
+    fn run_checks(&mut self, number: u32, lane: CiLane) -> Result<(), CpError>;
+    fn merge(&mut self, number: u32) -> Result<(), CpError>;
+    fn close_pull_request(&mut self, number: u32) -> Result<(), CpError>;
+
+    // Argo CD / Argo Rollouts
+    fn application(&mut self, app: &str) -> Result<AppView, CpError>;
+    fn deploy(&mut self, number: u32, weight: Ratio) -> Result<(), CpError>;
+    fn set_weight(&mut self, number: u32, weight: Ratio) -> Result<(), CpError>;
+    fn promote(&mut self, number: u32) -> Result<(), CpError>;
+    fn abort(&mut self, number: u32) -> Result<(), CpError>;
+    fn rollback_change(&mut self, number: u32) -> Result<(), CpError>;
+    /// Rolls `app` back to the release before the one it runs.
+    fn rollback_release(&mut self, app: &str) -> Result<(), CpError>;
+    fn switch(&mut self, number: u32, to_new: bool) -> Result<(), CpError>;
+    fn smoke_test(&mut self, number: u32) -> Result<(), CpError>;
+
+    // Unleash
+    fn set_flag(&mut self, flag: &str, enabled: bool) -> Result<(), CpError>;
+
+    /// Sleeps for `d` of virtual time.
+    fn sleep(&mut self, d: SimDuration) -> Result<(), CpError> {
+        self.wait(&WaitFor::Time, d).map(|_| ())
+    }
+}

@@ -1,0 +1,112 @@
+//! The engine: replays a policy against a scenario on one seed
+//! ([`replay`]), and sweeps many seeds and strategies ([`sweep`]).
+//!
+//! A replay builds a [`World`], lets a [`Runner`] respond through the
+//! in-process control plane until it closes the incident (or the horizon
+//! comes), then lets the world run on until every service has been within
+//! its SLO for the stability window, and scores the result.
+
+pub mod sweep;
+
+use serde::Serialize;
+
+use crate::control::InProcess;
+use crate::scenario::Scenario;
+use crate::score::Score;
+use crate::strategy::crew::Crew;
+use crate::strategy::{Outcome, Policy, Runner, RunnerConfig};
+use crate::time::SimTime;
+use crate::world::journal::Entry;
+use crate::world::World;
+
+/// A finished replay: the score and the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Replay {
+    pub scenario: String,
+    pub strategy: String,
+    pub seed: u64,
+    pub score: Score,
+    pub timeline: Vec<Entry>,
+    /// Control-plane calls the strategy made.
+    pub control_plane_calls: u64,
+}
+
+/// Replays `policy` on `scenario` with `seed`.
+pub fn replay(scenario: &Scenario, policy: &Policy, seed: u64) -> Replay {
+    let (world, score, calls) = replay_world(scenario, policy, seed);
+    Replay {
+        scenario: scenario.name.clone(),
+        strategy: policy.name.clone(),
+        seed,
+        score,
+        timeline: world.journal().entries().to_vec(),
+        control_plane_calls: calls,
+    }
+}
+
+/// Replays and returns the world as well, for callers that want its series.
+pub fn replay_world<'s>(
+    scenario: &'s Scenario,
+    policy: &Policy,
+    seed: u64,
+) -> (World<'s>, Score, u64) {
+    let mut world = World::new(scenario, seed);
+    let (outcome, calls) = {
+        let mut cp = InProcess::new(&mut world);
+        let crew = Crew::new(seed, &scenario.team);
+        let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
+        let outcome = Runner::new(&mut cp, policy.clone(), crew, cfg).run(scenario.horizon);
+        (outcome, cp.calls())
+    };
+    if outcome == Outcome::Closed {
+        settle(&mut world);
+    }
+    world.abort_in_flight();
+    let ended = world.now();
+    let score = Score::from_world(&world, outcome, ended);
+    (world, score, calls)
+}
+
+/// Runs the world on until every service has been healthy for a stability
+/// window, or until the horizon.
+fn settle(world: &mut World<'_>) {
+    let window = world.scenario().stability_window;
+    loop {
+        let target = match world.all_healthy_since() {
+            Some(since) if world.now() - since >= window => return,
+            Some(since) => since + window,
+            None => world.horizon(),
+        };
+        // Step event by event so a relapse is noticed as it happens.
+        match world.step(target) {
+            Ok(_) => {}
+            Err(_) => return,
+        }
+        if world.now() >= world.horizon() {
+            return;
+        }
+    }
+}
+
+impl World<'_> {
+    /// Since when every service has been healthy, if all are now.
+    pub fn all_healthy_since(&self) -> Option<SimTime> {
+        if !self.all_healthy() {
+            return None;
+        }
+        let n = self.scenario().services.len();
+        let mut healthy = vec![true; n];
+        let mut since = SimTime::START;
+        for &(t, s, ok) in &self.health_log {
+            let before = healthy.iter().all(|&h| h);
+            healthy[s.index()] = ok;
+            if !before && healthy.iter().all(|&h| h) {
+                since = t;
+            }
+        }
+        Some(since)
+    }
+}
+
+#[cfg(test)]
+mod tests;

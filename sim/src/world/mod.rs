@@ -1,0 +1,759 @@
+//! The simulated world: services, builds, defects, traffic, counters,
+//! alerts, the pipeline and the flag service, advanced by a discrete-event
+//! loop over a virtual clock.
+//!
+//! Map:
+//! - [`code`]: builds, changes and defects;
+//! - [`traffic`]: failure composition and request sampling;
+//! - [`metrics`]: scraped series and alert states;
+//! - [`journal`]: the timeline of everything that happened;
+//! - `ops` (this module's `impl` blocks in `ops.rs`): what the control plane
+//!   can ask of the world.
+//!
+//! Events at the same instant run in the order they were scheduled (a
+//! sequence number breaks ties), so a replay is a pure function of the
+//! scenario, the seed and the strategy.
+
+pub mod code;
+pub mod journal;
+pub mod metrics;
+mod ops;
+pub mod traffic;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::prob::Ratio;
+use crate::rng::{stream, Purpose};
+use crate::scenario::{FaultId, FlagId, Scenario, ServiceId};
+use crate::time::{SimDuration, SimTime};
+use code::{Change, ChangeId, Defect, DefectId, DefectOrigin, Version, VersionId};
+use journal::{Actor, EntryKind, Journal};
+use metrics::{AlertState, Counter, Series};
+use traffic::{add_cause, first_cause, Cause, Cohort, Load, Root};
+
+pub use ops::{
+    AppView, CheckConclusion, CheckView, CulpritKind, CulpritView, Diagnosis, HistoryView, OpError,
+    PullRequestView, ReviewState,
+};
+
+/// Things scheduled to happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Scrape,
+    FaultOnset(FaultId),
+    DefectOnset(DefectId),
+    OpDone(u32),
+}
+
+/// A deployment made by the responders, for scoring and for the
+/// "nothing in flight is lost" accounting.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Deployment {
+    pub change: ChangeId,
+    pub number: u32,
+    pub started: SimTime,
+    pub outcome: DeploymentOutcome,
+    /// Took production traffic at some point.
+    pub reached_traffic: bool,
+    /// Needed remediation: rolled back, aborted, switched back, or a later
+    /// hotfix targeted a regression it caused.
+    pub remediated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeploymentOutcome {
+    InProgress,
+    Completed,
+    Aborted,
+    RolledBack,
+}
+
+/// One service's deployment state, as Argo CD and Argo Rollouts see it.
+#[derive(Debug, Clone)]
+pub(crate) struct App {
+    pub stable: VersionId,
+    /// A canary (or a blue/green preview at weight zero).
+    pub canary: Option<(VersionId, f64, ChangeId)>,
+    /// Blue/green: the previous colour, kept warm for a quick switch back.
+    pub standby: Option<VersionId>,
+    pub history: Vec<(u32, VersionId, SimTime)>,
+}
+
+impl App {
+    fn cohorts(&self) -> impl Iterator<Item = (VersionId, f64)> + '_ {
+        let w = self.canary.map(|(_, w, _)| w).unwrap_or(0.0);
+        std::iter::once((self.stable, 1.0 - w))
+            .chain(self.canary.iter().map(|&(v, w, _)| (v, w)))
+            .filter(|&(_, s)| s > 0.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlagState {
+    /// As configured in the flag service.
+    pub configured: bool,
+    /// As evaluated by the service's SDKs (after propagation).
+    pub effective: bool,
+}
+
+/// Per-service ground truth, accumulated for scoring.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tally {
+    pub requests: u64,
+    pub failures: u64,
+    pub by_cause: Vec<(Cause, u64)>,
+}
+
+/// The world, for one replay.
+#[derive(Debug)]
+pub struct World<'s> {
+    pub(crate) sc: &'s Scenario,
+    pub(crate) seed: u64,
+    now: SimTime,
+    horizon: SimTime,
+    queue: BinaryHeap<Reverse<(SimTime, u64, Event)>>,
+    seq: u64,
+    pub(crate) versions: Vec<Version>,
+    pub(crate) defects: Vec<Defect>,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) apps: Vec<App>,
+    pub(crate) flags: Vec<FlagState>,
+    pub(crate) flag_service_up: bool,
+    /// Irreversible faults live in the data, per service.
+    data_defects: Vec<Vec<DefectId>>,
+    loads: Vec<Load>,
+    loads_dirty: bool,
+    counters: Vec<Vec<Counter>>,
+    pub(crate) tally: Vec<Tally>,
+    last_accrual: SimTime,
+    traffic_rng: Vec<(u64, ChaCha8Rng)>,
+    pub(crate) series: Series,
+    pub(crate) alerts: Vec<AlertState>,
+    pub(crate) healthy: Vec<bool>,
+    /// (time, service, healthy) transitions.
+    pub(crate) health_log: Vec<(SimTime, ServiceId, bool)>,
+    /// (time, whether the injected faults fail any request) transitions.
+    pub(crate) original_impact_log: Vec<(SimTime, bool)>,
+    pub(crate) journal: Journal,
+    pub(crate) ops: Vec<ops::Op>,
+    pub(crate) prs: Vec<ops::PullRequest>,
+    pub(crate) deployments: Vec<Deployment>,
+    pub(crate) counts: ops::Counts,
+    /// Defects that failed at least one request.
+    pub(crate) harmful: Vec<bool>,
+}
+
+/// Why the world cannot go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Halt {
+    #[error("the replay reached its horizon")]
+    Horizon,
+}
+
+impl<'s> World<'s> {
+    /// A world at the scenario's start. Nothing has happened yet.
+    pub fn new(sc: &'s Scenario, seed: u64) -> Self {
+        let n = sc.services.len();
+        let mut w = World {
+            sc,
+            seed,
+            now: SimTime::START,
+            horizon: SimTime::START + sc.horizon,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            versions: Vec::new(),
+            defects: Vec::new(),
+            changes: Vec::new(),
+            apps: Vec::with_capacity(n),
+            flags: sc
+                .flags
+                .iter()
+                .map(|f| FlagState {
+                    configured: f.enabled,
+                    effective: f.enabled,
+                })
+                .collect(),
+            flag_service_up: true,
+            data_defects: vec![Vec::new(); n],
+            loads: vec![Load::default(); n],
+            loads_dirty: true,
+            counters: vec![Vec::new(); n],
+            tally: vec![Tally::default(); n],
+            last_accrual: SimTime::START,
+            traffic_rng: (0..n)
+                .map(|s| (0, stream(seed, Purpose::Traffic, s as u64, 0)))
+                .collect(),
+            series: Series::new(n),
+            alerts: vec![AlertState::Inactive; n],
+            healthy: vec![true; n],
+            health_log: Vec::new(),
+            original_impact_log: Vec::new(),
+            journal: Journal::default(),
+            ops: Vec::new(),
+            prs: Vec::new(),
+            deployments: Vec::new(),
+            counts: ops::Counts::default(),
+            harmful: Vec::new(),
+        };
+        w.install_faults();
+        w.series.begin_scrape(SimTime::START);
+        for s in sc.service_ids() {
+            w.series.record(s, &w.counters[s.index()]);
+        }
+        w.schedule(SimTime::START + sc.scrape_interval, Event::Scrape);
+        w.refresh_health();
+        w
+    }
+
+    /// Builds the initial releases and plants the scenario's faults.
+    fn install_faults(&mut self) {
+        let sc = self.sc;
+        // Fault defects first, so their ids are the fault ids.
+        for (i, f) in sc.faults.iter().enumerate() {
+            let fid = FaultId(i as u32);
+            self.defects.push(Defect {
+                origin: DefectOrigin::Fault(fid),
+                host: f.service,
+                victim: f.service,
+                effect: f.effect,
+                flag: f.guarded_by,
+                delay: SimDuration::ZERO,
+                active_from: Some(f.onset),
+                in_data: f.irreversible,
+                repaired: false,
+            });
+            self.harmful.push(false);
+            self.schedule(f.onset, Event::FaultOnset(fid));
+        }
+        for s in sc.service_ids() {
+            let svc = sc.service(s);
+            let mut current = Vec::new();
+            let mut previous = Vec::new();
+            for (i, f) in sc.faults.iter().enumerate() {
+                if f.service != s {
+                    continue;
+                }
+                let d = DefectId(i as u32);
+                if f.irreversible {
+                    self.data_defects[s.index()].push(d);
+                    continue;
+                }
+                current.push(d);
+                if f.origin == crate::scenario::FaultOrigin::Predates {
+                    previous.push(d);
+                }
+            }
+            let prev = self.add_version(Version {
+                service: s,
+                label: svc.previous_version.clone(),
+                change: None,
+                parent: None,
+                defects: previous,
+                first_traffic: None,
+            });
+            let cur = self.add_version(Version {
+                service: s,
+                label: svc.version.clone(),
+                change: None,
+                parent: Some(prev),
+                defects: current,
+                first_traffic: Some(SimTime::START),
+            });
+            self.apps.push(App {
+                stable: cur,
+                canary: None,
+                standby: None,
+                history: vec![(1, prev, SimTime::START), (2, cur, SimTime::START)],
+            });
+            self.counters[s.index()].push(Counter {
+                version: cur,
+                requests: 0,
+                errors: 0,
+            });
+        }
+    }
+
+    pub(crate) fn add_version(&mut self, v: Version) -> VersionId {
+        self.versions.push(v);
+        VersionId(self.versions.len() as u32 - 1)
+    }
+
+    pub fn scenario(&self) -> &'s Scenario {
+        self.sc
+    }
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    pub fn horizon(&self) -> SimTime {
+        self.horizon
+    }
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+    pub fn series(&self) -> &Series {
+        &self.series
+    }
+    pub fn version_label(&self, v: VersionId) -> &str {
+        &self.versions[v.index()].label
+    }
+    pub fn deployments(&self) -> &[Deployment] {
+        &self.deployments
+    }
+    pub fn alert_state(&self, s: ServiceId) -> AlertState {
+        self.alerts[s.index()]
+    }
+    /// Builds currently serving a service, with their traffic shares.
+    pub fn cohorts(&self, s: ServiceId) -> Vec<(VersionId, f64)> {
+        self.apps[s.index()].cohorts().collect()
+    }
+
+    fn schedule(&mut self, at: SimTime, e: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, e)));
+    }
+
+    pub(crate) fn schedule_op(&mut self, at: SimTime, op: u32) {
+        self.schedule(at, Event::OpDone(op));
+    }
+
+    /// When the next event is due.
+    pub fn next_event_at(&self) -> Option<SimTime> {
+        self.queue.peek().map(|Reverse((t, _, _))| *t)
+    }
+
+    /// Processes the next event if it is due at or before `deadline`;
+    /// otherwise moves the clock to `deadline`. Returns whether an event ran.
+    pub fn step(&mut self, deadline: SimTime) -> Result<bool, Halt> {
+        let deadline = deadline.min(self.horizon);
+        match self.queue.peek() {
+            Some(Reverse((t, _, _))) if *t <= deadline => {
+                let Some(Reverse((t, _, e))) = self.queue.pop() else {
+                    return Ok(false);
+                };
+                self.accrue_until(t);
+                self.now = t;
+                self.handle(e);
+                self.refresh_health();
+                Ok(true)
+            }
+            _ => {
+                self.accrue_until(deadline);
+                self.now = deadline;
+                if self.now >= self.horizon {
+                    Err(Halt::Horizon)
+                } else {
+                    Ok(false)
+                }
+            }
+        }
+    }
+
+    /// Runs every event up to `t` (inclusive), then sets the clock to `t`.
+    pub fn advance_to(&mut self, t: SimTime) -> Result<(), Halt> {
+        while self.step(t)? {}
+        if self.now >= self.horizon {
+            return Err(Halt::Horizon);
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, e: Event) {
+        match e {
+            Event::Scrape => {
+                self.scrape();
+                let next = self.now + self.sc.scrape_interval;
+                self.schedule(next, Event::Scrape);
+            }
+            Event::FaultOnset(f) => {
+                self.loads_dirty = true;
+                let fault = self.sc.fault(f);
+                self.journal.push(
+                    self.now,
+                    Actor::Service(self.sc.service(fault.service).name.clone()),
+                    EntryKind::FaultOnset,
+                    format!("fault `{}` begins: {}", fault.name, fault.effect),
+                );
+            }
+            Event::DefectOnset(d) => {
+                self.loads_dirty = true;
+                let defect = &self.defects[d.index()];
+                if let DefectOrigin::Change(c) = defect.origin {
+                    let text = format!(
+                        "latent bug from PR #{} bites: {}{}",
+                        self.changes[c.index()].number,
+                        defect.effect,
+                        if defect.host != defect.victim {
+                            format!(" (through {})", self.sc.service(defect.host).name)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    let victim = self.sc.service(defect.victim).name.clone();
+                    self.journal.push(
+                        self.now,
+                        Actor::Service(victim),
+                        EntryKind::RegressionOnset,
+                        text,
+                    );
+                }
+            }
+            Event::OpDone(op) => self.complete_op(op),
+        }
+    }
+
+    /// Whether defect `d` bites at the current instant.
+    fn active(&self, d: DefectId) -> bool {
+        let defect = &self.defects[d.index()];
+        defect.active_from.is_some_and(|t| t <= self.now) && !(defect.in_data && defect.repaired)
+    }
+
+    /// Share of traffic taking the defect's code path (flags).
+    fn path_share(&self, d: DefectId) -> f64 {
+        match self.defects[d.index()].flag {
+            None => 1.0,
+            Some(f) => {
+                if self.flag_on(f) {
+                    self.sc.flag(f).rollout.get()
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    pub(crate) fn flag_on(&self, f: FlagId) -> bool {
+        if self.flag_service_up {
+            self.flags[f.index()].effective
+        } else {
+            self.sc.flag(f).fallback_enabled
+        }
+    }
+
+    fn root_of(&self, d: DefectId) -> Root {
+        match self.defects[d.index()].origin {
+            DefectOrigin::Fault(f) => Root::Fault(f),
+            DefectOrigin::Change(_) => Root::Regression(d),
+        }
+    }
+
+    /// Recomputes every service's failure picture, callees first.
+    fn ensure_loads(&mut self) {
+        if !self.loads_dirty {
+            return;
+        }
+        self.loads_dirty = false;
+        let sc = self.sc;
+        let mut loads: Vec<Load> = vec![Load::default(); sc.services.len()];
+        for &s in &sc.topo_order {
+            let svc = sc.service(s);
+            // Causes that hit every cohort of `s` alike.
+            let mut shared: Vec<(Cause, f64)> = Vec::new();
+            for &d in &self.data_defects[s.index()] {
+                if self.active(d) {
+                    let p = self.defects[d.index()].effect.error_ratio() * self.path_share(d);
+                    add_cause(
+                        &mut shared,
+                        Cause {
+                            root: self.root_of(d),
+                            via: None,
+                        },
+                        p,
+                    );
+                }
+            }
+            for (i, defect) in self.defects.iter().enumerate() {
+                let d = DefectId(i as u32);
+                if defect.victim != s || defect.host == s || defect.in_data || !self.active(d) {
+                    continue;
+                }
+                let exposure: f64 = self.apps[defect.host.index()]
+                    .cohorts()
+                    .filter(|(v, _)| self.versions[v.index()].defects.binary_search(&d).is_ok())
+                    .map(|(_, share)| share)
+                    .sum();
+                let p = defect.effect.error_ratio() * self.path_share(d) * exposure;
+                add_cause(
+                    &mut shared,
+                    Cause {
+                        root: self.root_of(d),
+                        via: None,
+                    },
+                    p,
+                );
+            }
+            for dep in sc.callees_of(s) {
+                for &(cause, q) in &loads[dep.callee.index()].by_cause {
+                    if cause.root == Root::Baseline {
+                        continue;
+                    }
+                    let via = Cause {
+                        root: cause.root,
+                        via: Some(dep.callee),
+                    };
+                    add_cause(&mut shared, via, dep.coupling.get() * q);
+                }
+            }
+            let mut load = Load::default();
+            for (version, share) in self.apps[s.index()].cohorts() {
+                let mut independent = vec![(
+                    Cause {
+                        root: Root::Baseline,
+                        via: None,
+                    },
+                    svc.baseline_error.get(),
+                )];
+                for &d in &self.versions[version.index()].defects {
+                    let defect = &self.defects[d.index()];
+                    if defect.victim == s && self.active(d) {
+                        let p = defect.effect.error_ratio() * self.path_share(d);
+                        add_cause(
+                            &mut independent,
+                            Cause {
+                                root: self.root_of(d),
+                                via: None,
+                            },
+                            p,
+                        );
+                    }
+                }
+                for &(c, p) in &shared {
+                    add_cause(&mut independent, c, p);
+                }
+                let (causes, fail) = first_cause(&independent);
+                for &(c, p) in &causes {
+                    add_cause(&mut load.by_cause, c, p * share);
+                }
+                load.fail += fail * share;
+                load.cohorts.push(Cohort {
+                    version,
+                    share,
+                    causes,
+                    fail,
+                });
+            }
+            loads[s.index()] = load;
+        }
+        self.loads = loads;
+    }
+
+    /// True error ratio of a service right now (ground truth, noise-free).
+    pub fn true_error_ratio(&mut self, s: ServiceId) -> f64 {
+        self.ensure_loads();
+        self.loads[s.index()].fail
+    }
+
+    pub(crate) fn load(&mut self, s: ServiceId) -> &Load {
+        self.ensure_loads();
+        &self.loads[s.index()]
+    }
+
+    /// Samples traffic from the last accrual up to `t` under the current state.
+    fn accrue_until(&mut self, t: SimTime) {
+        if t <= self.last_accrual {
+            return;
+        }
+        self.ensure_loads();
+        let dt = (t - self.last_accrual).as_secs_f64();
+        // Traffic draws are keyed by service and by the scrape interval they
+        // fall in, so the same stretch of time sees the same requests
+        // whatever the responders did before it.
+        let tick = self.last_accrual.as_millis() / self.sc.scrape_interval.as_millis().max(1);
+        for s in self.sc.service_ids() {
+            let si = s.index();
+            if self.traffic_rng[si].0 != tick + 1 {
+                self.traffic_rng[si] = (
+                    tick + 1,
+                    stream(self.seed, Purpose::Traffic, si as u64, tick + 1),
+                );
+            }
+            let rps = self.sc.service(s).rps;
+            let cohorts = std::mem::take(&mut self.loads[si].cohorts);
+            for cohort in &cohorts {
+                let drawn =
+                    traffic::draw(&mut self.traffic_rng[si].1, rps * cohort.share * dt, cohort);
+                if drawn.requests == 0 {
+                    continue;
+                }
+                let counters = &mut self.counters[si];
+                match counters.iter_mut().find(|c| c.version == cohort.version) {
+                    Some(c) => {
+                        c.requests += drawn.requests;
+                        c.errors += drawn.failures;
+                    }
+                    None => counters.push(Counter {
+                        version: cohort.version,
+                        requests: drawn.requests,
+                        errors: drawn.failures,
+                    }),
+                }
+                let tally = &mut self.tally[si];
+                tally.requests += drawn.requests;
+                tally.failures += drawn.failures;
+                for (cause, k) in drawn.by_cause {
+                    if let Some(d) = cause.root.map_defect() {
+                        self.harmful[d.index()] = true;
+                    }
+                    match tally.by_cause.iter_mut().find(|(c, _)| *c == cause) {
+                        Some(e) => e.1 += k,
+                        None => tally.by_cause.push((cause, k)),
+                    }
+                }
+            }
+            self.loads[si].cohorts = cohorts;
+        }
+        self.last_accrual = t;
+    }
+
+    fn scrape(&mut self) {
+        self.series.begin_scrape(self.now);
+        for s in self.sc.service_ids() {
+            self.series.record(s, &self.counters[s.index()]);
+        }
+        self.evaluate_alerts();
+    }
+
+    fn evaluate_alerts(&mut self) {
+        let rule = &self.sc.team.alert;
+        for s in self.sc.service_ids() {
+            let (req, err) = self.series.increase(s, self.now, rule.window, None);
+            let breaching = req > 0 && (err as f64 / req as f64) > rule.threshold.get();
+            let state = self.alerts[s.index()];
+            let name = &self.sc.service(s).name;
+            let next = match (state, breaching) {
+                (AlertState::Inactive, true) => {
+                    if rule.for_duration == SimDuration::ZERO {
+                        self.fire(s, req, err)
+                    } else {
+                        AlertState::Pending { since: self.now }
+                    }
+                }
+                (AlertState::Pending { since }, true) => {
+                    if self.now - since >= rule.for_duration {
+                        self.fire(s, req, err)
+                    } else {
+                        state
+                    }
+                }
+                (AlertState::Firing { .. }, true) => state,
+                (AlertState::Firing { .. }, false) => {
+                    self.journal.push(
+                        self.now,
+                        Actor::Service(name.clone()),
+                        EntryKind::AlertResolved,
+                        format!("alert {} resolved", rule.name),
+                    );
+                    AlertState::Inactive
+                }
+                (_, false) => AlertState::Inactive,
+            };
+            self.alerts[s.index()] = next;
+        }
+    }
+
+    fn fire(&mut self, s: ServiceId, req: u64, err: u64) -> AlertState {
+        let rule = &self.sc.team.alert;
+        self.journal.push(
+            self.now,
+            Actor::Service(self.sc.service(s).name.clone()),
+            EntryKind::AlertFiring,
+            format!(
+                "alert {} firing: {} of requests failed over {} (threshold {})",
+                rule.name,
+                Ratio::clamped(err as f64 / req as f64),
+                rule.window,
+                rule.threshold
+            ),
+        );
+        AlertState::Firing { since: self.now }
+    }
+
+    /// Re-derives ground-truth health after a change of state.
+    fn refresh_health(&mut self) {
+        self.ensure_loads();
+        for s in self.sc.service_ids() {
+            let svc = self.sc.service(s);
+            let fail = self.loads[s.index()].fail;
+            let ok = fail <= svc.error_budget_ratio() + 1e-12;
+            if ok != self.healthy[s.index()] {
+                self.healthy[s.index()] = ok;
+                self.health_log.push((self.now, s, ok));
+                let (kind, text) = if ok {
+                    (
+                        EntryKind::Healthy,
+                        format!("healthy again: error ratio {}", Ratio::clamped(fail)),
+                    )
+                } else {
+                    (
+                        EntryKind::Unhealthy,
+                        format!(
+                            "unhealthy: error ratio {} (SLO allows {})",
+                            Ratio::clamped(fail),
+                            Ratio::clamped(svc.error_budget_ratio())
+                        ),
+                    )
+                };
+                self.journal
+                    .push(self.now, Actor::Service(svc.name.clone()), kind, text);
+            }
+        }
+        self.refresh_original_impact();
+    }
+
+    fn refresh_original_impact(&mut self) {
+        let hurting = self.loads.iter().any(|l| {
+            l.by_cause
+                .iter()
+                .any(|(c, p)| matches!(c.root, Root::Fault(_)) && *p > 0.0)
+        });
+        let was = self.original_impact_log.last().is_some_and(|&(_, h)| h);
+        if hurting != was {
+            self.original_impact_log.push((self.now, hurting));
+        }
+    }
+
+    pub fn all_healthy(&self) -> bool {
+        self.healthy.iter().all(|&h| h)
+    }
+
+    /// Marks state as changed (flags, traffic shares, builds).
+    pub(crate) fn invalidate(&mut self) {
+        self.accrue_until(self.now);
+        self.loads_dirty = true;
+    }
+
+    /// Records that build `v` takes traffic from now on, arming its latent bugs.
+    pub(crate) fn note_traffic(&mut self, v: VersionId) {
+        if self.versions[v.index()].first_traffic.is_some() {
+            return;
+        }
+        self.versions[v.index()].first_traffic = Some(self.now);
+        let defects = self.versions[v.index()].defects.clone();
+        for d in defects {
+            let defect = &mut self.defects[d.index()];
+            if defect.active_from.is_none() {
+                let at = self.now + defect.delay;
+                defect.active_from = Some(at);
+                self.schedule(at, Event::DefectOnset(d));
+            }
+        }
+    }
+}
+
+trait MapDefect {
+    fn map_defect(self) -> Option<DefectId>;
+}
+
+impl MapDefect for Root {
+    fn map_defect(self) -> Option<DefectId> {
+        match self {
+            Root::Baseline => None,
+            // Fault defects share their fault's index.
+            Root::Fault(f) => Some(DefectId(f.0)),
+            Root::Regression(d) => Some(d),
+        }
+    }
+}
