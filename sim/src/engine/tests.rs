@@ -49,6 +49,7 @@ pub(crate) fn one_service() -> Scenario {
             origin: FaultOrigin::LastRelease,
             irreversible: false,
             fix_touches: vec![Component::Service(ServiceId(0))],
+            calm_fix_touches: vec![Component::Service(ServiceId(0))],
         }],
         team: Team {
             alert: AlertRule {

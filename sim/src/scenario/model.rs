@@ -260,8 +260,11 @@ pub struct Fault {
     pub origin: FaultOrigin,
     /// Data corruption: rolling back code does not undo it.
     pub irreversible: bool,
-    /// What a fix for it has to change.
+    /// What a fix written under pressure (customers still failing) changes.
     pub fix_touches: Vec<Component>,
+    /// What a fix written once the impact is contained changes: the
+    /// narrow, proper fix, behind the fault's flag when one guards it.
+    pub calm_fix_touches: Vec<Component>,
 }
 
 /// One entry of the risk table: changing a component may plant a latent bug

@@ -1,1 +1,236 @@
+//! Many replays of one strategy, summarised: mean, median and 90th
+//! percentile with a bootstrap 95% confidence interval of the mean, the
+//! regression rate and the change failure rate.
+//!
+//! The bootstrap draws from its own fixed ChaCha8 stream, so summaries are
+//! as reproducible as the replays.
 
+use rand::Rng;
+use serde::Serialize;
+
+use super::Score;
+use crate::rng::{stream, Purpose};
+
+/// Bootstrap resamples per interval.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+
+/// Distribution of one measure over the replays.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Stat {
+    /// Observations it is based on.
+    pub n: usize,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    /// Bootstrap 95% confidence interval of the mean.
+    pub ci95: [f64; 2],
+}
+
+impl Stat {
+    /// Summarises `xs`; `key` seeds the bootstrap. `None` when empty.
+    pub fn of(xs: &[f64], key: u64) -> Option<Stat> {
+        if xs.is_empty() {
+            return None;
+        }
+        let mut sorted = xs.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let n = xs.len();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        Some(Stat {
+            n,
+            mean,
+            p50: quantile(&sorted, 0.5),
+            p90: quantile(&sorted, 0.9),
+            ci95: bootstrap_mean_ci(xs, key),
+        })
+    }
+}
+
+/// Linear-interpolated quantile of sorted data (type 7, like NumPy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Percentile bootstrap 95% interval of the mean.
+pub fn bootstrap_mean_ci(xs: &[f64], key: u64) -> [f64; 2] {
+    let n = xs.len();
+    if n < 2 {
+        let x = xs.first().copied().unwrap_or(f64::NAN);
+        return [x, x];
+    }
+    let mut rng = stream(key, Purpose::Strategy, 0xB007, n as u64);
+    let mut means: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
+        .map(|_| {
+            let mut sum = 0.0;
+            for _ in 0..n {
+                sum += xs[rng.random_range(0..n)];
+            }
+            sum / n as f64
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    [quantile(&means, 0.025), quantile(&means, 0.975)]
+}
+
+/// Mean failed requests per replay, by cause.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FailedMeans {
+    pub baseline: f64,
+    pub original_fault: f64,
+    pub regression: f64,
+    pub dependency: f64,
+}
+
+/// One strategy over many seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub name: String,
+    /// False when the strategy could not act on any seed (e.g. no flag
+    /// guards the faulty path); the other fields are then empty.
+    pub applicable: bool,
+    pub runs: usize,
+    pub applicable_runs: usize,
+    /// Why it was not applicable, when it was not.
+    pub not_applicable_reason: Option<String>,
+    /// Replays in which service was restored before the horizon.
+    pub restored_runs: usize,
+    /// Unrestored replays count as restored at the horizon (so this is a
+    /// lower bound when `restored_runs < applicable_runs`).
+    pub mttr_seconds: Option<Stat>,
+    pub time_to_detect_seconds: Option<Stat>,
+    pub time_to_acknowledge_seconds: Option<Stat>,
+    pub time_to_mitigate_seconds: Option<Stat>,
+    /// Over the replays that reached full resolution.
+    pub time_to_resolve_seconds: Option<Stat>,
+    /// Share of replays with at least one regression caused by the response.
+    pub regression_rate: f64,
+    pub regression_rate_ci95: [f64; 2],
+    /// Failed requests rooted in regressions, per replay.
+    pub regression_blast_radius: Option<Stat>,
+    pub hotfixes_mean: f64,
+    pub rollbacks_mean: f64,
+    /// Deployments needing remediation over deployments reaching traffic.
+    pub change_failure_rate: Option<f64>,
+    pub failed_requests_by_cause: Option<FailedMeans>,
+    pub revenue_lost: Option<Stat>,
+}
+
+impl Summary {
+    /// Summarises the scores of one strategy. `key` seeds the bootstraps.
+    pub fn of(name: &str, scores: &[Score], key: u64) -> Summary {
+        let ok: Vec<&Score> = scores.iter().filter(|s| s.applicable).collect();
+        let n = ok.len();
+        let reason = scores.iter().find_map(|s| match &s.outcome {
+            crate::strategy::Outcome::NotApplicable(r) => Some(r.clone()),
+            _ => None,
+        });
+        let secs = |f: &dyn Fn(&Score) -> Option<f64>| -> Vec<f64> {
+            ok.iter().filter_map(|s| f(s)).collect()
+        };
+        let stat = |xs: Vec<f64>, k: u64| Stat::of(&xs, key ^ (k << 32));
+        let mttr: Vec<f64> = ok
+            .iter()
+            .filter_map(|s| {
+                let start = s.impact_start?;
+                Some(match s.mttr {
+                    Some(d) => d.as_secs_f64(),
+                    None => (s.ended_at - start).as_secs_f64(),
+                })
+            })
+            .collect();
+        let regressed: Vec<f64> = ok
+            .iter()
+            .map(|s| if s.regressions.is_empty() { 0.0 } else { 1.0 })
+            .collect();
+        let mean = |xs: &[f64]| {
+            if xs.is_empty() {
+                0.0
+            } else {
+                xs.iter().sum::<f64>() / xs.len() as f64
+            }
+        };
+        let reached: u32 = ok.iter().map(|s| s.hotfixes).sum();
+        let failed: u32 = ok.iter().map(|s| s.failed_deployments).sum();
+        let by_cause =
+            |f: &dyn Fn(&Score) -> u64| mean(&ok.iter().map(|s| f(s) as f64).collect::<Vec<_>>());
+        Summary {
+            name: name.to_string(),
+            applicable: n > 0,
+            runs: scores.len(),
+            applicable_runs: n,
+            not_applicable_reason: if n == 0 { reason } else { None },
+            restored_runs: ok.iter().filter(|s| s.mttr.is_some()).count(),
+            mttr_seconds: stat(mttr, 1),
+            time_to_detect_seconds: stat(secs(&|s| s.time_to_detect.map(|d| d.as_secs_f64())), 2),
+            time_to_acknowledge_seconds: stat(
+                secs(&|s| s.time_to_acknowledge.map(|d| d.as_secs_f64())),
+                3,
+            ),
+            time_to_mitigate_seconds: stat(
+                secs(&|s| s.time_to_mitigate.map(|d| d.as_secs_f64())),
+                4,
+            ),
+            time_to_resolve_seconds: stat(secs(&|s| s.time_to_resolve.map(|d| d.as_secs_f64())), 5),
+            regression_rate: mean(&regressed),
+            regression_rate_ci95: if n == 0 {
+                [0.0, 0.0]
+            } else {
+                bootstrap_mean_ci(&regressed, key ^ (6 << 32))
+            },
+            regression_blast_radius: stat(
+                ok.iter()
+                    .map(|s| s.regression_blast_radius as f64)
+                    .collect(),
+                7,
+            ),
+            hotfixes_mean: mean(&ok.iter().map(|s| s.hotfixes as f64).collect::<Vec<_>>()),
+            rollbacks_mean: mean(&ok.iter().map(|s| s.rollbacks as f64).collect::<Vec<_>>()),
+            change_failure_rate: (reached > 0).then(|| failed as f64 / reached as f64),
+            failed_requests_by_cause: (n > 0).then(|| FailedMeans {
+                baseline: by_cause(&|s| s.failed_requests.baseline),
+                original_fault: by_cause(&|s| s.failed_requests.original_fault),
+                regression: by_cause(&|s| s.failed_requests.regression),
+                dependency: by_cause(&|s| s.failed_requests.dependency),
+            }),
+            revenue_lost: stat(ok.iter().map(|s| s.revenue_lost).collect(), 8),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&xs, 0.5), 3.0);
+        assert_eq!(quantile(&xs, 0.9), 4.6);
+        assert_eq!(quantile(&xs, 0.0), 1.0);
+    }
+
+    #[test]
+    fn bootstrap_interval_brackets_the_mean_and_is_reproducible() {
+        let xs: Vec<f64> = (0..200).map(|i| (i % 17) as f64).collect();
+        let s = Stat::of(&xs, 9).unwrap();
+        assert!(s.ci95[0] < s.mean && s.mean < s.ci95[1]);
+        assert_eq!(Stat::of(&xs, 9), Some(s));
+        // The interval narrows with more data.
+        let more: Vec<f64> = (0..2000).map(|i| (i % 17) as f64).collect();
+        let m = Stat::of(&more, 9).unwrap();
+        assert!(m.ci95[1] - m.ci95[0] < s.ci95[1] - s.ci95[0]);
+    }
+
+    #[test]
+    fn constant_data_has_a_degenerate_interval() {
+        let s = Stat::of(&[5.0; 10], 1).unwrap();
+        assert_eq!(s.ci95, [5.0, 5.0]);
+        assert_eq!(s.p90, 5.0);
+    }
+}

@@ -380,9 +380,25 @@ impl World<'_> {
             .cloned()
             .ok_or(OpError::UnknownCulprit(culprit))?;
         let sc = self.sc;
-        let (target, touches) = match defect.origin {
-            DefectOrigin::Fault(f) => (Target::Fault(f), sc.fault(f).fix_touches.clone()),
-            DefectOrigin::Change(_) => (Target::Defect(d), vec![Component::Service(defect.host)]),
+        // Pressure widens a fix: while the fault still fails requests the
+        // team reaches for the quickest lever (`fix_touches`); once it is
+        // contained they write the proper, narrow fix (`calm_fix_touches`),
+        // whose new code sits behind the fault's flag.
+        let hurting = self.defect_hurting(d);
+        let (target, touches, behind_flag) = match defect.origin {
+            DefectOrigin::Fault(f) if hurting => {
+                (Target::Fault(f), sc.fault(f).fix_touches.clone(), None)
+            }
+            DefectOrigin::Fault(f) => (
+                Target::Fault(f),
+                sc.fault(f).calm_fix_touches.clone(),
+                defect.flag,
+            ),
+            DefectOrigin::Change(_) => (
+                Target::Defect(d),
+                vec![Component::Service(defect.host)],
+                None,
+            ),
         };
         let number = self.changes.len() as u32 + 1;
         let change_id = ChangeId(self.changes.len() as u32);
@@ -405,7 +421,7 @@ impl World<'_> {
                         host: risk.host,
                         victim: risk.victim,
                         effect: risk.effect,
-                        flag: None,
+                        flag: behind_flag.filter(|_| risk.host == defect.host),
                         delay,
                         active_from: None,
                         in_data: false,
@@ -464,6 +480,20 @@ impl World<'_> {
             format!("opened PR #{number}: {title}"),
         );
         self.pull_request(number)
+    }
+
+    /// Whether defect `d` fails any request right now.
+    fn defect_hurting(&mut self, d: DefectId) -> bool {
+        let root = match self.defects[d.index()].origin {
+            DefectOrigin::Fault(f) => Root::Fault(f),
+            DefectOrigin::Change(_) => Root::Regression(d),
+        };
+        self.sc.service_ids().any(|s| {
+            self.load(s)
+                .by_cause
+                .iter()
+                .any(|(c, p)| c.root == root && *p > 0.0)
+        })
     }
 
     pub fn pull_request(&self, number: u32) -> Result<PullRequestView, OpError> {

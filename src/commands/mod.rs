@@ -1,0 +1,104 @@
+//! One module per subcommand; each turns arguments into validated objects,
+//! calls the simulator, and renders the result.
+
+mod compare;
+pub use compare::CompareReport;
+mod run;
+
+use std::path::Path;
+
+use gameday_sim::scenario::{self, Scenario};
+use gameday_sim::strategy::{presets, Policy};
+
+use crate::cli::{Cli, Command};
+use crate::Failure;
+
+pub fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::compare(args),
+        Command::Validate(args) => validate(&args.files),
+        Command::Schema => {
+            let schema = scenario::schema::json_schema();
+            let text = serde_json::to_string_pretty(&schema)
+                .map_err(|e| Failure::runtime(format!("error: {e}")))?;
+            write_stdout(&format!("{text}\n"))
+        }
+        Command::Strategies(args) => {
+            let sc = load(args.scenario.as_deref())?;
+            let mut out = String::new();
+            for p in all_policies(&sc) {
+                out.push_str(&format!("{:<14} {}\n", p.name, p.description));
+            }
+            write_stdout(&out)
+        }
+    }
+}
+
+/// Loads a scenario file, or the embedded Friday cascade.
+pub fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
+    match path {
+        None => Ok(scenario::friday_cascade()),
+        Some(p) => scenario::load(p).map_err(|e| Failure::input(e.to_string())),
+    }
+}
+
+/// Built-in presets then the scenario's own policies.
+pub fn all_policies(sc: &Scenario) -> Vec<Policy> {
+    presets::BUILTIN
+        .iter()
+        .filter_map(|n| presets::preset(n, sc))
+        .chain(sc.policies.iter().cloned())
+        .collect()
+}
+
+/// Resolves a strategy name or explains which exist.
+pub fn policy(sc: &Scenario, name: &str) -> Result<Policy, Failure> {
+    sc.policy(name).ok_or_else(|| {
+        let known: Vec<String> = all_policies(sc).into_iter().map(|p| p.name).collect();
+        Failure::input(format!(
+            "error: unknown strategy `{name}` (hint: available: {})",
+            known.join(", ")
+        ))
+    })
+}
+
+fn validate(files: &[std::path::PathBuf]) -> Result<(), Failure> {
+    let mut bad = 0;
+    for f in files {
+        match scenario::load(f) {
+            Ok(sc) => println!(
+                "{}: ok ({} services, {} faults, {} policies)",
+                f.display(),
+                sc.services.len(),
+                sc.faults.len(),
+                sc.policies.len()
+            ),
+            Err(errors) => {
+                bad += errors.len();
+                eprintln!("{errors}");
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(Failure::input(format!(
+            "{bad} problem{} found",
+            if bad == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe ends quietly.
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Failure {
+            code: 0,
+            message: String::new(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}

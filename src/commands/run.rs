@@ -1,0 +1,146 @@
+//! `gameday run`: one replay as a timeline, then its score.
+
+use std::fmt::Write as _;
+
+use gameday_sim::engine::{replay, Replay};
+use gameday_sim::scenario::Scenario;
+use gameday_sim::strategy::Outcome;
+use gameday_sim::time::SimDuration;
+
+use super::{load, policy, write_stdout};
+use crate::cli::{RunArgs, RunFormat};
+use crate::Failure;
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let sc = load(args.scenario.as_deref())?;
+    let p = policy(&sc, &args.strategy)?;
+    let r = replay(&sc, &p, args.seed);
+    let text = match args.format {
+        RunFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&r)
+                .map_err(|e| Failure::runtime(format!("error: {e}")))?;
+            s.push('\n');
+            s
+        }
+        RunFormat::Text => render_text(&sc, &r),
+    };
+    write_stdout(&text)
+}
+
+fn dur(d: Option<SimDuration>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string())
+}
+
+/// The timeline with wall-clock times, then the score.
+pub fn render_text(sc: &Scenario, r: &Replay) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} · strategy {} · seed {}",
+        r.scenario, r.strategy, r.seed
+    );
+    if !sc.description.is_empty() {
+        let _ = writeln!(out, "{}", sc.description);
+    }
+    let _ = writeln!(out);
+    for e in &r.timeline {
+        let _ = writeln!(
+            out,
+            "{}  {:<10} {}",
+            sc.clock.label(e.at),
+            e.actor.to_string(),
+            e.text
+        );
+    }
+    let s = &r.score;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Score");
+    let outcome = match &s.outcome {
+        Outcome::Closed => "incident closed".to_string(),
+        Outcome::Halted => format!("horizon reached ({})", sc.horizon),
+        Outcome::NotApplicable(why) => format!("not applicable: {why}"),
+    };
+    let line = |out: &mut String, k: &str, v: String| {
+        let _ = writeln!(out, "  {k:<26} {v}");
+    };
+    line(&mut out, "outcome", outcome);
+    if s.applicable {
+        line(
+            &mut out,
+            "impact started",
+            s.impact_start
+                .map(|t| sc.clock.label(t))
+                .unwrap_or_else(|| "-".into()),
+        );
+        line(&mut out, "time to detect", dur(s.time_to_detect));
+        line(&mut out, "time to acknowledge", dur(s.time_to_acknowledge));
+        line(&mut out, "time to mitigate", dur(s.time_to_mitigate));
+        line(
+            &mut out,
+            "MTTR",
+            match s.mttr {
+                Some(d) => d.to_string(),
+                None => format!("not restored within {}", sc.horizon),
+            },
+        );
+        line(&mut out, "time to full resolution", dur(s.time_to_resolve));
+        line(&mut out, "hotfixes shipped", s.hotfixes.to_string());
+        line(&mut out, "rollbacks", s.rollbacks.to_string());
+        line(&mut out, "flag flips", s.flag_flips.to_string());
+        line(
+            &mut out,
+            "failed deployments",
+            format!("{} of {}", s.failed_deployments, s.hotfixes),
+        );
+        if s.regressions.is_empty() {
+            line(&mut out, "regressions", "none".into());
+        } else {
+            line(&mut out, "regressions", s.regressions.len().to_string());
+            for reg in &s.regressions {
+                let _ = writeln!(
+                    out,
+                    "    PR #{} broke {}{} ({} failed requests)",
+                    reg.pr,
+                    reg.service,
+                    if reg.host != reg.service {
+                        format!(" through {}", reg.host)
+                    } else {
+                        String::new()
+                    },
+                    reg.failed_requests
+                );
+            }
+        }
+        let f = &s.failed_requests;
+        line(
+            &mut out,
+            "failed requests",
+            format!(
+                "{} of {} (original fault {}, regressions {}, dependencies {}, baseline {})",
+                f.total(),
+                s.requests,
+                f.original_fault,
+                f.regression,
+                f.dependency,
+                f.baseline
+            ),
+        );
+        line(&mut out, "revenue lost", format!("${:.0}", s.revenue_lost));
+        let budget: Vec<String> = s
+            .error_budget
+            .iter()
+            .filter(|b| b.consumed > 0.0)
+            .map(|b| format!("{} {:.0}%", b.service, b.consumed * 100.0))
+            .collect();
+        line(
+            &mut out,
+            "error budget consumed",
+            if budget.is_empty() {
+                "none".into()
+            } else {
+                budget.join(", ")
+            },
+        );
+    }
+    out
+}
