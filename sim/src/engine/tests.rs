@@ -144,3 +144,23 @@ fn same_seed_same_bytes() {
         assert_eq!(a, b, "{name}");
     }
 }
+
+#[test]
+fn staged_and_blue_green_ship_through_their_rollouts() {
+    let sc = one_service();
+    let staged = replay(&sc, &preset("staged", &sc).unwrap(), 5);
+    let stages = staged
+        .timeline
+        .iter()
+        .filter(|e| e.kind == crate::world::journal::EntryKind::Stage)
+        .count();
+    assert_eq!(stages, 2, "1% -> 5% -> 25%: {:#?}", staged.timeline);
+    assert!(staged.score.mttr.is_some());
+    let bg = replay(&sc, &preset("blue-green", &sc).unwrap(), 5);
+    assert!(bg
+        .timeline
+        .iter()
+        .any(|e| e.kind == crate::world::journal::EntryKind::Switch));
+    assert!(bg.score.mttr.is_some());
+}
+

@@ -125,15 +125,26 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
         {
             return Ok(());
         }
+        // Alerts the policy has given up on (still firing after it ran out
+        // of moves): not handled again until they resolve.
+        let mut given_up: Vec<String> = Vec::new();
         loop {
             let firing = self.cp.firing_alerts()?;
-            let Some(service) = firing.first().cloned() else {
-                // Quiet now: close once a stability window passes without a page.
-                match self
-                    .cp
-                    .wait(&WaitFor::AlertFiring { except: vec![] }, self.cfg.quiet)?
-                {
-                    Waited::TimedOut => return Ok(()),
+            given_up.retain(|s| firing.contains(s));
+            let Some(service) = firing.iter().find(|s| !given_up.contains(s)).cloned() else {
+                // Quiet now: close once a stability window passes without a
+                // new page.
+                let until = WaitFor::AlertFiring {
+                    except: given_up.clone(),
+                };
+                match self.cp.wait(&until, self.cfg.quiet)? {
+                    Waited::TimedOut if given_up.is_empty() => return Ok(()),
+                    Waited::TimedOut => {
+                        // Still paged for what we gave up on: keep watching
+                        // until it clears or the horizon comes.
+                        self.cp.sleep(self.cfg.quiet)?;
+                        continue;
+                    }
                     Waited::Met => continue,
                 }
             };
@@ -141,6 +152,9 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             self.cp.sleep(d)?;
             self.cp.acknowledge(&service)?;
             self.handle(&service)?;
+            if self.cp.firing_alerts()?.contains(&service) {
+                given_up.push(service);
+            }
         }
     }
 

@@ -1,0 +1,86 @@
+//! The Friday cascade over many seeds must come out as the story's
+//! comparison table argues. These are properties of many-seed results of
+//! the scenario file; nothing in the engine knows these numbers.
+
+use gameday_sim::engine::sweep::sweep;
+use gameday_sim::scenario::friday_cascade;
+use gameday_sim::score::summary::Summary;
+use gameday_sim::strategy::presets::{preset, BUILTIN};
+
+const RUNS: u64 = 1000;
+
+fn summaries() -> Vec<Summary> {
+    let sc = friday_cascade();
+    let policies: Vec<_> = BUILTIN.iter().map(|n| preset(n, &sc).unwrap()).collect();
+    let scores = sweep(&sc, &policies, RUNS, 1, 0).unwrap();
+    policies
+        .iter()
+        .zip(&scores)
+        .map(|(p, s)| Summary::of(&p.name, s, 1))
+        .collect()
+}
+
+fn get<'a>(all: &'a [Summary], name: &str) -> &'a Summary {
+    all.iter().find(|s| s.name == name).unwrap()
+}
+
+#[test]
+fn friday_comparison_matches_the_story() {
+    let all = summaries();
+    let report: String = all
+        .iter()
+        .map(|s| {
+            format!(
+                "{:<13} mttr {:>7.0}s  resolve {:>7.0}s  regress {:>5.3}  blast {:>8.1}  hotfixes {:.2}\n",
+                s.name,
+                s.mttr_seconds.map(|m| m.mean).unwrap_or(f64::NAN),
+                s.time_to_resolve_seconds.map(|m| m.mean).unwrap_or(f64::NAN),
+                s.regression_rate,
+                s.regression_blast_radius.map(|m| m.mean).unwrap_or(f64::NAN),
+                s.hotfixes_mean,
+            )
+        })
+        .collect();
+    eprintln!("{report}");
+    for s in &all {
+        assert!(s.applicable, "{} should apply to the Friday cascade\n{report}", s.name);
+        assert_eq!(s.applicable_runs as u64, RUNS);
+    }
+    let mttr = |n: &str| get(&all, n).mttr_seconds.unwrap();
+    let flag = get(&all, "flag-disable");
+
+    // Flag disable restores service fastest: its whole MTTR confidence
+    // interval sits below every other strategy's mean, and its median is
+    // the lowest.
+    for other in BUILTIN.iter().filter(|n| **n != "flag-disable") {
+        assert!(
+            mttr("flag-disable").ci95[1] < mttr(other).mean,
+            "flag-disable vs {other}\n{report}"
+        );
+        assert!(mttr("flag-disable").p50 < mttr(other).p50, "{other}\n{report}");
+    }
+    // ... with (next to) no regressions.
+    assert!(flag.regression_rate < 0.05, "{report}");
+
+    // Direct has the highest regression rate.
+    let direct = get(&all, "direct").regression_rate;
+    for other in BUILTIN.iter().filter(|n| **n != "direct") {
+        assert!(direct > get(&all, other).regression_rate, "direct vs {other}\n{report}");
+    }
+
+    // Staged has the smallest regression blast radius of the strategies that
+    // ship code under pressure, and blue-green sits between it and direct.
+    let blast = |n: &str| get(&all, n).regression_blast_radius.unwrap().mean;
+    for other in ["direct", "reviewed", "blue-green"] {
+        assert!(blast("staged") < blast(other), "staged vs {other}\n{report}");
+    }
+    assert!(blast("blue-green") < blast("direct"), "{report}");
+    let rate = |n: &str| get(&all, n).regression_rate;
+    assert!(rate("staged") < rate("blue-green") && rate("blue-green") < rate("direct"), "{report}");
+
+    // ... but staged is the slowest to roll out in full.
+    let resolve = |n: &str| get(&all, n).time_to_resolve_seconds.unwrap().mean;
+    for other in BUILTIN.iter().filter(|n| **n != "staged") {
+        assert!(resolve("staged") > resolve(other), "staged vs {other}\n{report}");
+    }
+}
