@@ -63,9 +63,9 @@ pub struct RunArgs {
     /// staged, blue-green, rollback) or a policy defined in the scenario
     #[arg(long, short = 's', default_value = "direct")]
     pub strategy: String,
-    /// Seed of the replay
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Seed of the replay [default: the scenario's `seed`, else 1]
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Output format
     #[arg(long, value_enum, default_value_t = RunFormat::Text)]
     pub format: RunFormat,

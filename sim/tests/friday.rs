@@ -43,7 +43,11 @@ fn friday_comparison_matches_the_story() {
         .collect();
     eprintln!("{report}");
     for s in &all {
-        assert!(s.applicable, "{} should apply to the Friday cascade\n{report}", s.name);
+        assert!(
+            s.applicable,
+            "{} should apply to the Friday cascade\n{report}",
+            s.name
+        );
         assert_eq!(s.applicable_runs as u64, RUNS);
     }
     let mttr = |n: &str| get(&all, n).mttr_seconds.unwrap();
@@ -57,7 +61,10 @@ fn friday_comparison_matches_the_story() {
             mttr("flag-disable").ci95[1] < mttr(other).mean,
             "flag-disable vs {other}\n{report}"
         );
-        assert!(mttr("flag-disable").p50 < mttr(other).p50, "{other}\n{report}");
+        assert!(
+            mttr("flag-disable").p50 < mttr(other).p50,
+            "{other}\n{report}"
+        );
     }
     // ... with (next to) no regressions.
     assert!(flag.regression_rate < 0.05, "{report}");
@@ -65,22 +72,34 @@ fn friday_comparison_matches_the_story() {
     // Direct has the highest regression rate.
     let direct = get(&all, "direct").regression_rate;
     for other in BUILTIN.iter().filter(|n| **n != "direct") {
-        assert!(direct > get(&all, other).regression_rate, "direct vs {other}\n{report}");
+        assert!(
+            direct > get(&all, other).regression_rate,
+            "direct vs {other}\n{report}"
+        );
     }
 
     // Staged has the smallest regression blast radius of the strategies that
     // ship code under pressure, and blue-green sits between it and direct.
     let blast = |n: &str| get(&all, n).regression_blast_radius.unwrap().mean;
     for other in ["direct", "reviewed", "blue-green"] {
-        assert!(blast("staged") < blast(other), "staged vs {other}\n{report}");
+        assert!(
+            blast("staged") < blast(other),
+            "staged vs {other}\n{report}"
+        );
     }
     assert!(blast("blue-green") < blast("direct"), "{report}");
     let rate = |n: &str| get(&all, n).regression_rate;
-    assert!(rate("staged") < rate("blue-green") && rate("blue-green") < rate("direct"), "{report}");
+    assert!(
+        rate("staged") < rate("blue-green") && rate("blue-green") < rate("direct"),
+        "{report}"
+    );
 
     // ... but staged is the slowest to roll out in full.
     let resolve = |n: &str| get(&all, n).time_to_resolve_seconds.unwrap().mean;
     for other in BUILTIN.iter().filter(|n| **n != "staged") {
-        assert!(resolve("staged") > resolve(other), "staged vs {other}\n{report}");
+        assert!(
+            resolve("staged") > resolve(other),
+            "staged vs {other}\n{report}"
+        );
     }
 }

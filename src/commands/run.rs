@@ -14,7 +14,7 @@ use crate::Failure;
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let sc = load(args.scenario.as_deref())?;
     let p = policy(&sc, &args.strategy)?;
-    let r = replay(&sc, &p, args.seed);
+    let r = replay(&sc, &p, args.seed.unwrap_or(sc.default_seed));
     let text = match args.format {
         RunFormat::Json => {
             let mut s = serde_json::to_string_pretty(&r)

@@ -80,6 +80,7 @@ pub(crate) fn one_service() -> Scenario {
             components: vec![],
         },
         policies: vec![],
+        default_seed: 1,
     }
 }
 
@@ -163,4 +164,3 @@ fn staged_and_blue_green_ship_through_their_rollouts() {
         .any(|e| e.kind == crate::world::journal::EntryKind::Switch));
     assert!(bg.score.mttr.is_some());
 }
-

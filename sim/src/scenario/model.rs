@@ -68,6 +68,8 @@ pub struct Scenario {
     pub risk: ChangeRisk,
     /// Policies defined in the scenario file, beside the built-in presets.
     pub policies: Vec<Policy>,
+    /// The seed `gameday run` uses when none is given.
+    pub default_seed: u64,
 }
 
 impl Scenario {

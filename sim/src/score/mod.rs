@@ -72,10 +72,13 @@ pub struct Score {
     /// First alert to its acknowledgement.
     pub time_to_acknowledge: Option<SimDuration>,
     /// Impact start until the original fault(s) stopped failing requests
-    /// for good (contained by a flag or rollback, or cured).
+    /// (contained by a flag or rollback, or cured) for at least the
+    /// stability window.
     pub time_to_mitigate: Option<SimDuration>,
     /// Impact start until every service was within its SLO and stayed so
-    /// for the stability window. `None`: not restored before the horizon.
+    /// for the stability window (the first such moment; a later relapse
+    /// shows up as regressions and failed requests). `None`: not restored
+    /// before the horizon.
     pub mttr: Option<SimDuration>,
     /// Impact start until the root cause was cured (not merely contained),
     /// every service healthy and the responders' last operation finished.
@@ -120,24 +123,38 @@ impl Score {
             .map(|e| e.at);
         let since_impact = |t: Option<SimTime>| -> Option<SimDuration> { Some(t? - impact_start?) };
 
-        // Restoration: the start of the final all-healthy stretch, if it
-        // lasted a stability window.
+        // Restoration: the start of the first stretch in which every
+        // service stayed healthy for a stability window. A later relapse is
+        // scored as what it is (a regression, more failed requests), not by
+        // moving the restoration back.
+        let window = sc.stability_window;
         let mut healthy = vec![true; sc.services.len()];
-        let mut all_healthy_since = Some(SimTime::START);
+        let mut stretches: Vec<(SimTime, SimTime)> = Vec::new();
+        let mut since: Option<SimTime> = Some(SimTime::START);
         for &(t, s, ok) in &world.health_log {
             healthy[s.index()] = ok;
             let all = healthy.iter().all(|&h| h);
-            match (all, all_healthy_since) {
-                (true, None) => all_healthy_since = Some(t),
-                (false, Some(_)) => all_healthy_since = None,
+            match (all, since) {
+                (true, None) => since = Some(t),
+                (false, Some(start)) => {
+                    stretches.push((start, t));
+                    since = None;
+                }
                 _ => {}
             }
         }
-        let restored_at = all_healthy_since
-            .filter(|&since| ended_at - since >= sc.stability_window && impact_start.is_some());
+        if let Some(start) = since {
+            stretches.push((start, ended_at));
+        }
+        let restored_at = impact_start.and_then(|impact| {
+            stretches
+                .iter()
+                .find(|&&(a, b)| a >= impact && b - a >= window)
+                .map(|&(a, _)| a)
+        });
         let mttr = since_impact(restored_at);
 
-        let mitigated_at = world.original_impact_ended();
+        let mitigated_at = world.original_impact_contained(window, ended_at);
         let time_to_mitigate = since_impact(mitigated_at);
 
         let last_action = world
@@ -263,14 +280,21 @@ impl Score {
 }
 
 impl World<'_> {
-    /// When the injected faults last stopped failing requests, if they have
-    /// stopped (ground truth, from the transitions the world logged).
-    pub(crate) fn original_impact_ended(&self) -> Option<SimTime> {
-        match self.original_impact_log.last() {
-            Some(&(t, false)) => Some(t),
-            Some(&(_, true)) => None,
-            None => None,
-        }
+    /// When the injected faults first stopped failing requests for at least
+    /// `window` (ground truth, from the transitions the world logged).
+    pub(crate) fn original_impact_contained(
+        &self,
+        window: SimDuration,
+        ended_at: SimTime,
+    ) -> Option<SimTime> {
+        let log = &self.original_impact_log;
+        log.iter().enumerate().find_map(|(i, &(t, hurting))| {
+            if hurting {
+                return None;
+            }
+            let until = log.get(i + 1).map(|e| e.0).unwrap_or(ended_at);
+            (until - t >= window).then_some(t)
+        })
     }
 
     /// Whether every injected fault is gone from the builds that serve

@@ -51,6 +51,8 @@ impl RunnerConfig {
 enum Flow {
     Halt,
     NotApplicable(String),
+    /// The team gives up on this incident (too many reworks).
+    GiveUp,
 }
 
 impl From<CpError> for Flow {
@@ -113,6 +115,8 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             Ok(()) => Outcome::Closed,
             Err(Flow::Halt) => Outcome::Halted,
             Err(Flow::NotApplicable(why)) => Outcome::NotApplicable(why),
+            // `handle` absorbs give-ups; one reaching here ends the response.
+            Err(Flow::GiveUp) => Outcome::Closed,
         }
     }
 
@@ -195,7 +199,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
         }
         match self.run_steps(&mut inc, &steps[start..]) {
             Err(Flow::NotApplicable(why)) if first => return Err(Flow::NotApplicable(why)),
-            Err(Flow::NotApplicable(_)) => return Ok(()),
+            Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
             other => other?,
         }
         self.verify_or_react(&mut inc, &steps[start..])
@@ -242,7 +246,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 inc.pr = None;
                 inc.reworks = 0;
                 match self.run_steps(inc, steps) {
-                    Err(Flow::NotApplicable(_)) => return Ok(()),
+                    Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
                     other => other?,
                 }
                 self.verify_or_react(inc, steps)
@@ -261,7 +265,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                     if inc.culprit.is_some() {
                         inc.pr = None;
                         match self.run_steps(inc, steps) {
-                            Err(Flow::NotApplicable(_)) => return Ok(()),
+                            Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
                             other => other?,
                         }
                     }
@@ -271,7 +275,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             Reaction::Run(alt) => {
                 inc.pr = None;
                 match self.run_steps(inc, alt) {
-                    Err(Flow::NotApplicable(_)) => return Ok(()),
+                    Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
                     other => other?,
                 }
                 self.cp.wait(
@@ -318,10 +322,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             // Rework: back to writing the fix.
             inc.reworks += 1;
             if inc.reworks > self.cfg.max_reworks {
-                return Err(Flow::NotApplicable(format!(
-                    "gave up after {} reworks",
-                    self.cfg.max_reworks
-                )));
+                return Err(Flow::GiveUp);
             }
             if let Some(pr) = inc.pr.take() {
                 let view = self.cp.pull_request(pr)?;

@@ -222,7 +222,9 @@ impl<'s> World<'s> {
                 effect: f.effect,
                 flag: f.guarded_by,
                 delay: SimDuration::ZERO,
-                active_from: Some(f.onset),
+                // Armed by its onset event, so the timeline shows the
+                // fault before the health change it causes.
+                active_from: None,
                 in_data: f.irreversible,
                 repaired: false,
             });
@@ -370,6 +372,7 @@ impl<'s> World<'s> {
             }
             Event::FaultOnset(f) => {
                 self.loads_dirty = true;
+                self.defects[f.index()].active_from = Some(self.now);
                 let fault = self.sc.fault(f);
                 self.journal.push(
                     self.now,
