@@ -17,6 +17,9 @@ mod raw;
 pub mod schema;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 

@@ -1,0 +1,246 @@
+//! Table-driven tests of scenario errors: a small edit of the Friday file,
+//! the message we expect, and the line it must point at.
+
+use super::*;
+
+fn friday_with(from: &str, to: &str) -> String {
+    assert!(
+        FRIDAY_CASCADE_YAML.contains(from),
+        "test edit not found: {from}"
+    );
+    FRIDAY_CASCADE_YAML.replacen(from, to, 1)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("`{needle}` not in text"))
+}
+
+fn errors(text: &str) -> Vec<ScenarioError> {
+    match parse("test.yaml", text) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e.0,
+    }
+}
+
+#[test]
+fn embedded_scenario_is_valid() {
+    let sc = friday_cascade();
+    assert_eq!(sc.services.len(), 4);
+    let login = sc.service_by_name("login").unwrap();
+    let email = sc.service_by_name("email").unwrap();
+    let pos = |s| sc.topo_order.iter().position(|&x| x == s).unwrap();
+    assert!(pos(login) < pos(email), "callees come first");
+    assert_eq!(
+        sc.faults[0].guarded_by.map(|f| sc.flag(f).name.as_str()),
+        Some("payment_processing_v2")
+    );
+    assert!(matches!(sc.faults[0].fix_touches[0], Component::Library(_)));
+    assert_eq!(sc.clock.label(sc.faults[0].onset), "Fri 16:47:00");
+    assert_eq!(sc.policies.len(), 1);
+}
+
+#[test]
+fn every_problem_is_located_and_explained() {
+    // (edit from, edit to, expected message part, line containing)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "callee: login, coupling: 0.3",
+            "callee: logon, coupling: 0.3",
+            "unknown service `logon`",
+            "logon",
+        ),
+        (
+            "used_by: [payment, login]",
+            "used_by: [payment, logn]",
+            "unknown service `logn`",
+            "logn",
+        ),
+        (
+            "dependencies:\n",
+            "dependencies:\n  - { caller: login, callee: email, coupling: 0.5 }\n",
+            "dependency cycle: login -> email -> login",
+            // Reported at the dependency that closes the cycle.
+            "caller: email, callee: login",
+        ),
+        (
+            "probability: 0.6, effect: crash",
+            "probability: 1.5, effect: crash",
+            "probability 1.5 is outside [0, 1]",
+            "probability: 1.5",
+        ),
+        (
+            "coupling: 0.9",
+            "coupling: -0.2",
+            "coupling -0.2 is outside [0, 1]",
+            "coupling: -0.2",
+        ),
+        (
+            "window: 5m",
+            "window: -5m",
+            "negative duration `-5m`",
+            "window: -5m",
+        ),
+        (
+            "smoke_test: 5m\n",
+            "smoke_test: 5 minutes later\n",
+            "cannot parse duration `5 minutes later`",
+            "5 minutes later",
+        ),
+        (
+            "traffic_switch: 20s",
+            "traffic_switch: 20",
+            "has no unit",
+            "traffic_switch: 20",
+        ),
+        (
+            "    rps: 12 ",
+            "    rsp: 12 ",
+            "unknown field `rsp`",
+            "rsp: 12",
+        ),
+        (
+            "start: 2026-11-20T16:47:00",
+            "start: 2026-11-31T16:47:00",
+            "cannot parse date and time",
+            "start: 2026-11-31",
+        ),
+        (
+            "diagnose: { lognormal: { median: 6m, p90: 15m } }",
+            "diagnose: { lognormal: { median: 6m, p90: 5m } }",
+            "p90 5m must be above the median 6m",
+            "p90: 5m",
+        ),
+        (
+            "fast: { uniform: [4m, 6m] }",
+            "fast: { uniform: [6m, 4m] }",
+            "uniform bounds are reversed",
+            "uniform: [6m, 4m]",
+        ),
+        (
+            "{ service: email, via: login, probability: 0.6",
+            "{ service: email, via: payment, probability: 0.6",
+            "`payment` does not get a new build when `login` changes",
+            "via: payment",
+        ),
+        (
+            "- { weight: 0.1, bake: 5m }",
+            "- { weight: 1.5, bake: 5m }",
+            "stage weight 1.5 is outside (0, 1]",
+            "weight: 1.5",
+        ),
+        (
+            "- { weight: 1.0 }",
+            "- { weight: 0.05 }",
+            "stage weights must increase",
+            "weight: 0.05",
+        ),
+        (
+            "- name: quick-canary",
+            "- name: staged",
+            "`staged` is the name of a built-in strategy",
+            "name: staged",
+        ),
+        (
+            "      - write_fix\n      - ci: fast",
+            "      - write_fixx\n      - ci: fast",
+            "unknown variant `write_fixx`",
+            "write_fixx",
+        ),
+        (
+            "      - ci: fast\n",
+            "      - ci: fastest\n",
+            "unknown CI lane `fastest`",
+            "ci: fastest",
+        ),
+        (
+            "    slo: 0.999\n",
+            "    slo: 1.0\n",
+            "must be strictly between 0 and 1",
+            "slo: 1.0",
+        ),
+        (
+            "    rps: 12 ",
+            "    rps: 0 ",
+            "requests per second must be above zero",
+            "rps: 0",
+        ),
+        (
+            "fix_touches: [errkit]",
+            "fix_touches: [errkitt]",
+            "unknown service or library `errkitt`",
+            "errkitt",
+        ),
+        (
+            "    service: payment\n    path: charge-v2\n    effect",
+            "    service: paymnt\n    path: charge-v2\n    effect",
+            "unknown service `paymnt`",
+            "service: paymnt",
+        ),
+        (
+            "scrape_interval: 15s",
+            "scrape_interval: 0s",
+            "scrape interval must be above zero",
+            "scrape_interval: 0s",
+        ),
+    ];
+    for (from, to, message, at) in cases {
+        let text = friday_with(from, to);
+        let errs = errors(&text);
+        let e = errs
+            .iter()
+            .find(|e| e.message.contains(message))
+            .unwrap_or_else(|| panic!("no error containing `{message}` in {errs:#?}"));
+        assert_eq!(e.line, Some(line_of(&text, at)), "line of `{message}`: {e}");
+        assert!(e.column.is_some(), "{e}");
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with(&format!("test.yaml:{}:", line_of(&text, at))),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn reports_several_problems_at_once() {
+    let text = friday_with("coupling: 0.9", "coupling: 1.9")
+        .replacen(
+            "callee: login, coupling: 0.3",
+            "callee: logon, coupling: 0.3",
+            1,
+        )
+        .replacen("window: 5m", "window: soon", 1);
+    let errs = errors(&text);
+    assert!(errs.len() >= 3, "{errs:#?}");
+    // In file order.
+    let lines: Vec<_> = errs.iter().map(|e| e.line).collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted);
+}
+
+#[test]
+fn never_panics_on_garbage() {
+    let deep = "[".repeat(2000);
+    let inputs = [
+        "",
+        "[]",
+        "services: 3",
+        "name: x",
+        "\u{0}\u{1}\u{2}binary\u{7f}",
+        "a: [1, 2\nb: {",
+        deep.as_str(),
+        "name: x\nstart: now\nservices: {}\nteam: {}\nrisk: {}",
+        "*alias",
+        "--- !tag\n? complex key\n: value",
+    ];
+    for input in inputs {
+        let r = std::panic::catch_unwind(|| parse("garbage.yaml", input));
+        assert!(
+            matches!(r, Ok(Err(_))),
+            "input {input:?} should be rejected without a panic"
+        );
+    }
+}
