@@ -5,8 +5,7 @@ use super::{ControlPlane, CpError, WaitFor, Waited};
 use crate::prob::Ratio;
 use crate::strategy::CiLane;
 use crate::time::{SimDuration, SimTime};
-use crate::world::metrics::AlertState;
-use crate::world::{AppView, Diagnosis, PullRequestView, ReviewState, World};
+use crate::world::{AppView, Diagnosis, PullRequestView, World};
 
 /// A control plane over a world in the same process.
 #[derive(Debug)]
@@ -24,34 +23,16 @@ impl<'w, 's> InProcess<'w, 's> {
         self.calls
     }
 
+    /// Whether `until` holds now. Called after every event while waiting,
+    /// so it asks the world cheap, allocation-free questions.
     fn holds(&self, until: &WaitFor) -> bool {
         let w = &*self.world;
         match until {
             WaitFor::Time => false,
-            WaitFor::AlertFiring { except } => w
-                .firing_alerts()
-                .iter()
-                .any(|(s, _)| !except.iter().any(|e| e == s)),
-            WaitFor::AlertResolved { service } => match w.scenario().service_by_name(service) {
-                Some(s) => !matches!(w.alert_state(s), AlertState::Firing { .. }),
-                None => true,
-            },
-            WaitFor::PullRequestSettled { number } => match w.pull_request(*number) {
-                Ok(pr) => {
-                    pr.review != ReviewState::Pending
-                        && pr.checks.iter().all(|c| c.conclusion.is_some())
-                        && pr
-                            .smoke_test
-                            .as_ref()
-                            .is_none_or(|c| c.conclusion.is_some())
-                }
-                Err(_) => true,
-            },
-            WaitFor::AppsIdle { apps } => apps.iter().all(|a| {
-                w.application(a)
-                    .map(|v| !v.operation_running)
-                    .unwrap_or(true)
-            }),
+            WaitFor::AlertFiring { except } => w.any_alert_firing_except(except),
+            WaitFor::AlertResolved { service } => !w.alert_firing(service),
+            WaitFor::PullRequestSettled { number } => w.pull_request_settled(*number),
+            WaitFor::AppsIdle { apps } => apps.iter().all(|a| !w.app_busy_named(a)),
             WaitFor::FlagPropagated { flag } => w.flag_propagated(flag),
         }
     }
@@ -107,9 +88,13 @@ impl ControlPlane for InProcess<'_, '_> {
         Ok(self.world.diagnose(service)?)
     }
 
-    fn open_pull_request(&mut self, culprit: u32) -> Result<PullRequestView, CpError> {
+    fn open_pull_request(
+        &mut self,
+        culprit: u32,
+        rework_of: Option<u32>,
+    ) -> Result<PullRequestView, CpError> {
         self.calls += 1;
-        Ok(self.world.open_pull_request(culprit)?)
+        Ok(self.world.open_pull_request(culprit, rework_of)?)
     }
 
     fn pull_request(&mut self, number: u32) -> Result<PullRequestView, CpError> {

@@ -92,7 +92,14 @@ pub trait ControlPlane {
     fn diagnose(&mut self, service: &str) -> Result<Diagnosis, CpError>;
 
     // GitHub
-    fn open_pull_request(&mut self, culprit: u32) -> Result<PullRequestView, CpError>;
+    /// Pushes a fix for `culprit` and opens a pull request; `rework_of`
+    /// names the pull request it replaces after a safety net caught a
+    /// problem.
+    fn open_pull_request(
+        &mut self,
+        culprit: u32,
+        rework_of: Option<u32>,
+    ) -> Result<PullRequestView, CpError>;
     fn pull_request(&mut self, number: u32) -> Result<PullRequestView, CpError>;
     fn request_review(&mut self, number: u32) -> Result<(), CpError>;
     fn run_checks(&mut self, number: u32, lane: CiLane) -> Result<(), CpError>;

@@ -42,7 +42,7 @@ impl RunnerConfig {
         RunnerConfig {
             quiet: stability_window,
             verify: team.alert.window + team.alert.for_duration + SimDuration::from_mins(5),
-            max_reworks: 6,
+            max_reworks: 12,
         }
     }
 }
@@ -73,6 +73,8 @@ struct Incident {
     pr: Option<u32>,
     flag_off: Option<String>,
     reworks: u32,
+    /// The pull request the next fix reworks.
+    rework_of: Option<u32>,
 }
 
 /// Runs a policy to the end of a replay.
@@ -171,6 +173,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             pr: None,
             flag_off: None,
             reworks: 0,
+            rework_of: None,
         };
         let steps = self.policy.steps.clone();
         // Diagnose first when the policy starts with it; a policy without
@@ -245,6 +248,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             Reaction::Repeat => {
                 inc.pr = None;
                 inc.reworks = 0;
+                inc.rework_of = None;
                 match self.run_steps(inc, steps) {
                     Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
                     other => other?,
@@ -264,6 +268,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                     self.diagnose(inc)?;
                     if inc.culprit.is_some() {
                         inc.pr = None;
+                        inc.rework_of = None;
                         match self.run_steps(inc, steps) {
                             Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
                             other => other?,
@@ -274,6 +279,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             }
             Reaction::Run(alt) => {
                 inc.pr = None;
+                inc.rework_of = None;
                 match self.run_steps(inc, alt) {
                     Err(Flow::NotApplicable(_)) | Err(Flow::GiveUp) => return Ok(()),
                     other => other?,
@@ -329,6 +335,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 if !view.merged && !view.closed {
                     self.cp.close_pull_request(pr)?;
                 }
+                inc.rework_of = Some(pr);
             }
             i = steps[..i]
                 .iter()
@@ -381,7 +388,9 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 };
                 let d = self.crew.next(Task::WriteFix);
                 self.cp.sleep(d)?;
-                let pr = self.cp.open_pull_request(culprit.id)?;
+                let pr = self
+                    .cp
+                    .open_pull_request(culprit.id, inc.rework_of.take())?;
                 inc.pr = Some(pr.number);
                 Ok(true)
             }

@@ -102,6 +102,13 @@ pub struct Change {
     pub latent: Vec<DefectId>,
     /// Whether it really cures its target.
     pub cures: bool,
+    /// Latent bugs a safety net (review, CI, smoke test, canary) caught:
+    /// a rework removes them.
+    pub caught: Vec<DefectId>,
+    /// A safety net showed that it does not cure its target.
+    pub cure_failure_caught: bool,
+    /// The change this one reworks, if any.
+    pub rework_of: Option<ChangeId>,
     pub head_sha: String,
     /// Builds made from it, per service in `ships_to`.
     pub builds: Vec<(ServiceId, VersionId)>,

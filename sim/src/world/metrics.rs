@@ -66,6 +66,17 @@ impl Series {
 
     /// Index of the last scrape at or before `t`.
     pub fn index_at(&self, t: SimTime) -> Option<usize> {
+        // Scrapes are regular, so the index is usually a division away.
+        if let (Some(&first), Some(&second)) = (self.times.first(), self.times.get(1)) {
+            let step = (second - first).as_millis();
+            if step > 0 && t >= first {
+                let k = (((t - first).as_millis() / step) as usize).min(self.times.len() - 1);
+                let fits = self.times[k] <= t && self.times.get(k + 1).is_none_or(|&n| n > t);
+                if fits {
+                    return Some(k);
+                }
+            }
+        }
         match self.times.binary_search(&t) {
             Ok(i) => Some(i),
             Err(0) => None,

@@ -39,6 +39,10 @@ pub use ops::{
     PullRequestView, ReviewState,
 };
 
+/// Scrape intervals that share one traffic stream: common random numbers
+/// re-align at every block boundary, and a block amortises seeding ChaCha.
+const TRAFFIC_BLOCK_SCRAPES: u64 = 16;
+
 /// Things scheduled to happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Event {
@@ -145,6 +149,10 @@ pub struct World<'s> {
     pub(crate) counts: ops::Counts,
     /// Defects that failed at least one request.
     pub(crate) harmful: Vec<bool>,
+    /// Scratch buffer for failures by cause, reused across draws.
+    draw_buf: Vec<(Cause, u64)>,
+    /// Loads changed since health was last derived.
+    health_stale: bool,
 }
 
 /// Why the world cannot go on.
@@ -198,6 +206,8 @@ impl<'s> World<'s> {
             deployments: Vec::new(),
             counts: ops::Counts::default(),
             harmful: Vec::new(),
+            draw_buf: Vec::new(),
+            health_stale: true,
         };
         w.install_faults();
         w.series.begin_scrape(SimTime::START);
@@ -536,11 +546,14 @@ impl<'s> World<'s> {
                     share,
                     causes,
                     fail,
+                    cached_for: 0.0,
+                    dists: Vec::new(),
                 });
             }
             loads[s.index()] = load;
         }
         self.loads = loads;
+        self.health_stale = true;
     }
 
     /// True error ratio of a service right now (ground truth, noise-free).
@@ -561,10 +574,11 @@ impl<'s> World<'s> {
         }
         self.ensure_loads();
         let dt = (t - self.last_accrual).as_secs_f64();
-        // Traffic draws are keyed by service and by the scrape interval they
-        // fall in, so the same stretch of time sees the same requests
-        // whatever the responders did before it.
-        let tick = self.last_accrual.as_millis() / self.sc.scrape_interval.as_millis().max(1);
+        // Traffic draws are keyed by service and by the block of scrape
+        // intervals they fall in, so the same stretch of time sees the same
+        // requests whatever the responders did in earlier blocks.
+        let tick = self.last_accrual.as_millis()
+            / (self.sc.scrape_interval.as_millis().max(1) * TRAFFIC_BLOCK_SCRAPES);
         for s in self.sc.service_ids() {
             let si = s.index();
             if self.traffic_rng[si].0 != tick + 1 {
@@ -574,11 +588,14 @@ impl<'s> World<'s> {
                 );
             }
             let rps = self.sc.service(s).rps;
-            let cohorts = std::mem::take(&mut self.loads[si].cohorts);
-            for cohort in &cohorts {
+            let mut cohorts = std::mem::take(&mut self.loads[si].cohorts);
+            for cohort in &mut cohorts {
+                let expected = rps * cohort.share * dt;
+                let mut by_cause = std::mem::take(&mut self.draw_buf);
                 let drawn =
-                    traffic::draw(&mut self.traffic_rng[si].1, rps * cohort.share * dt, cohort);
+                    traffic::draw(&mut self.traffic_rng[si].1, expected, cohort, &mut by_cause);
                 if drawn.requests == 0 {
+                    self.draw_buf = by_cause;
                     continue;
                 }
                 let counters = &mut self.counters[si];
@@ -596,7 +613,7 @@ impl<'s> World<'s> {
                 let tally = &mut self.tally[si];
                 tally.requests += drawn.requests;
                 tally.failures += drawn.failures;
-                for (cause, k) in drawn.by_cause {
+                for &(cause, k) in &by_cause {
                     if let Some(d) = cause.root.map_defect() {
                         self.harmful[d.index()] = true;
                     }
@@ -605,6 +622,7 @@ impl<'s> World<'s> {
                         None => tally.by_cause.push((cause, k)),
                     }
                 }
+                self.draw_buf = by_cause;
             }
             self.loads[si].cohorts = cohorts;
         }
@@ -677,6 +695,9 @@ impl<'s> World<'s> {
     /// Re-derives ground-truth health after a change of state.
     fn refresh_health(&mut self) {
         self.ensure_loads();
+        if !std::mem::replace(&mut self.health_stale, false) {
+            return;
+        }
         for s in self.sc.service_ids() {
             let svc = self.sc.service(s);
             let fail = self.loads[s.index()].fail;

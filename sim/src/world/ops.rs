@@ -372,7 +372,16 @@ impl World<'_> {
     /// Pushes a fix for culprit `culprit` on a branch and opens a pull
     /// request. What the change really does (its latent bugs, whether it
     /// cures) is decided now, from the change-risk stream.
-    pub fn open_pull_request(&mut self, culprit: u32) -> Result<PullRequestView, OpError> {
+    ///
+    /// With `rework_of`, the new pull request reworks an earlier one for the
+    /// same culprit: the problems its safety nets caught are fixed, the ones
+    /// nobody noticed are still there, and a fix shown not to cure is
+    /// rewritten (its cure drawn again).
+    pub fn open_pull_request(
+        &mut self,
+        culprit: u32,
+        rework_of: Option<u32>,
+    ) -> Result<PullRequestView, OpError> {
         let d = DefectId(culprit);
         let defect = self
             .defects
@@ -402,13 +411,36 @@ impl World<'_> {
         };
         let number = self.changes.len() as u32 + 1;
         let change_id = ChangeId(self.changes.len() as u32);
+        let previous = match rework_of {
+            Some(n) => {
+                let c = self.pr(n)?.change;
+                if self.changes[c.index()].target_defect != d {
+                    return Err(OpError::Invalid(format!(
+                        "PR #{n} fixes another culprit; a rework must keep the culprit"
+                    )));
+                }
+                Some(c)
+            }
+            None => None,
+        };
         let mut ships_to: Vec<ServiceId> = touches.iter().flat_map(|&c| sc.consumers(c)).collect();
         ships_to.sort();
         ships_to.dedup();
 
         let mut latent = Vec::new();
         let mut cures = false;
+        let touches = match previous {
+            Some(c) => self.changes[c.index()].touches.clone(),
+            None => touches,
+        };
+        let mut ships_to = ships_to;
+        if let Some(c) = previous {
+            ships_to = self.changes[c.index()].ships_to.clone();
+        }
         for (ci, &component) in touches.iter().enumerate() {
+            if previous.is_some() {
+                break;
+            }
             // One stream per (change, component): the k-th change touching
             // a component meets the same luck in every strategy.
             let mut rng = stream(self.seed, Purpose::ChangeRisk, number as u64, ci as u64 + 1);
@@ -437,6 +469,20 @@ impl World<'_> {
             let u: f64 = rng.random();
             cures = cures || u < sc.risk.fix_cures.get();
         }
+        if let Some(c) = previous {
+            let prev = &self.changes[c.index()];
+            latent = prev
+                .latent
+                .iter()
+                .copied()
+                .filter(|d| !prev.caught.contains(d))
+                .collect();
+            // A cure nobody questioned is kept as it was; one shown not to
+            // work is rewritten with a fresh chance.
+            if !prev.cure_failure_caught {
+                cures = prev.cures;
+            }
+        }
         let head_sha = format!("{:040x}", {
             let mut rng = stream(self.seed, Purpose::ChangeRisk, number as u64, u64::MAX);
             rng.random::<u64>() as u128 | ((number as u128) << 64)
@@ -455,6 +501,9 @@ impl World<'_> {
             ships_to,
             latent,
             cures,
+            caught: Vec::new(),
+            cure_failure_caught: false,
+            rework_of: previous,
             head_sha,
             builds: Vec::new(),
             bases: Vec::new(),
@@ -474,11 +523,11 @@ impl World<'_> {
                 dep.remediated = true;
             }
         }
-        self.say(
-            Actor::Responder,
-            EntryKind::PullRequest,
-            format!("opened PR #{number}: {title}"),
-        );
+        let text = match rework_of {
+            Some(n) => format!("opened PR #{number}, reworking #{n}: {title}"),
+            None => format!("opened PR #{number}: {title}"),
+        };
+        self.say(Actor::Responder, EntryKind::PullRequest, text);
         self.pull_request(number)
     }
 
@@ -855,6 +904,7 @@ impl World<'_> {
         if !any {
             return Err(OpError::NoRollout(number));
         }
+        self.learn_from_production(c);
         self.finish_deployment(number, DeploymentOutcome::Aborted);
         self.say(
             Actor::Pipeline,
@@ -1083,22 +1133,53 @@ impl World<'_> {
 
     /// How many of a change's problems (latent bugs, and not curing its
     /// target) a safety net with catch probability `p` catches.
-    fn catches<R: Rng>(&self, change: ChangeId, p: Ratio, rng: &mut R) -> usize {
+    /// Caught problems are recorded on the change, so a rework fixes them.
+    fn catches<R: Rng>(&mut self, change: ChangeId, p: Ratio, rng: &mut R) -> usize {
         let mut caught = 0;
-        let change = &self.changes[change.index()];
-        for _ in &change.latent {
+        let c = &mut self.changes[change.index()];
+        for i in 0..c.latent.len() {
             let u: f64 = rng.random();
             if u < p.get() {
                 caught += 1;
+                let d = c.latent[i];
+                if !c.caught.contains(&d) {
+                    c.caught.push(d);
+                }
             }
         }
         // A fix that does not cure fails the test written for its bug just
         // as a latent bug fails a consumer's test.
         let u: f64 = rng.random();
-        if !change.cures && u < p.get() {
+        if !c.cures && u < p.get() {
             caught += 1;
+            c.cure_failure_caught = true;
         }
         caught
+    }
+
+    /// What the team learns from a failed canary or a switch back: the
+    /// change's bugs that bit are known, and so is a fix that did not help.
+    fn learn_from_production(&mut self, change: ChangeId) {
+        let now = self.now();
+        let active: Vec<DefectId> = self.changes[change.index()]
+            .latent
+            .iter()
+            .copied()
+            .filter(|d| {
+                self.defects[d.index()]
+                    .active_from
+                    .is_some_and(|t| t <= now)
+            })
+            .collect();
+        let c = &mut self.changes[change.index()];
+        for d in active {
+            if !c.caught.contains(&d) {
+                c.caught.push(d);
+            }
+        }
+        if !c.cures {
+            c.cure_failure_caught = true;
+        }
     }
 
     fn finish_review(&mut self, number: u32) {
@@ -1106,7 +1187,8 @@ impl World<'_> {
             return;
         };
         let mut rng = stream(self.seed, Purpose::Review, change.0 as u64 + 1, 1);
-        let caught = self.catches(change, self.sc.risk.review_catch, &mut rng);
+        let p = self.sc.risk.review_catch;
+        let caught = self.catches(change, p, &mut rng);
         let state = if caught > 0 {
             ReviewState::ChangesRequested
         } else {
@@ -1173,7 +1255,8 @@ impl World<'_> {
             return;
         };
         let mut rng = stream(self.seed, Purpose::Smoke, change.0 as u64 + 1, 1);
-        let caught = self.catches(change, self.sc.risk.smoke_catch, &mut rng);
+        let p = self.sc.risk.smoke_catch;
+        let caught = self.catches(change, p, &mut rng);
         let conclusion = if caught > 0 {
             CheckConclusion::Failure
         } else {
@@ -1252,6 +1335,7 @@ impl World<'_> {
                 let back = self.apps[s.index()].standby.take().unwrap_or(base);
                 self.make_stable(s, back);
             }
+            self.learn_from_production(c);
             self.finish_deployment(number, DeploymentOutcome::RolledBack);
         }
         self.say(
@@ -1343,5 +1427,43 @@ impl World<'_> {
             .iter()
             .position(|f| f.name == name)
             .is_none_or(|f| self.flags[f].configured == self.flags[f].effective)
+    }
+}
+
+/// Cheap, allocation-free questions for control planes that wait.
+impl World<'_> {
+    /// Whether the alert on `service` is firing (false for unknown names).
+    pub fn alert_firing(&self, service: &str) -> bool {
+        self.sc
+            .service_by_name(service)
+            .is_some_and(|s| matches!(self.alerts[s.index()], AlertState::Firing { .. }))
+    }
+
+    /// Whether any service not named in `except` has a firing alert.
+    pub fn any_alert_firing_except(&self, except: &[String]) -> bool {
+        self.sc.service_ids().any(|s| {
+            matches!(self.alerts[s.index()], AlertState::Firing { .. })
+                && !except.iter().any(|e| *e == self.sc.service(s).name)
+        })
+    }
+
+    /// Whether review, checks and smoke test of a pull request have finished
+    /// (true for unknown numbers, so a wait on one ends at once).
+    pub fn pull_request_settled(&self, number: u32) -> bool {
+        match self.pr(number) {
+            Ok(pr) => {
+                pr.review != ReviewState::Pending
+                    && pr.checks.iter().all(|c| c.conclusion.is_some())
+                    && pr.smoke.is_none_or(|c| c.is_some())
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// Whether a sync, rollback or switch is running on application `app`.
+    pub fn app_busy_named(&self, app: &str) -> bool {
+        self.sc
+            .service_by_name(app)
+            .is_some_and(|s| self.app_busy(s))
     }
 }

@@ -8,9 +8,8 @@
 //! failure is attributed to the first cause that fired, in a fixed order,
 //! so failures always add up over causes.
 
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution, Poisson};
+use rand_distr::{Distribution, Poisson};
 use serde::Serialize;
 
 use super::code::{DefectId, VersionId};
@@ -44,6 +43,10 @@ pub(crate) struct Cohort {
     /// Probability that a request fails *first* because of each cause.
     pub causes: Vec<(Cause, f64)>,
     pub fail: f64,
+    /// Poisson samplers for the last expected volume (successes, then each
+    /// cause), rebuilt when the volume changes.
+    pub cached_for: f64,
+    pub dists: Vec<Option<Poisson<f64>>>,
 }
 
 /// The failure picture of a service at one instant.
@@ -79,77 +82,61 @@ pub(crate) fn add_cause(list: &mut Vec<(Cause, f64)>, cause: Cause, p: f64) {
     }
 }
 
-/// Counts of one accrual for one cohort.
-#[derive(Debug, Clone, Default)]
+/// Counts of one accrual for one cohort (failures by cause go to a buffer
+/// the caller reuses).
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Drawn {
     pub requests: u64,
     pub failures: u64,
-    pub by_cause: Vec<(Cause, u64)>,
 }
 
-/// Samples `Poisson(rate * seconds)` requests and their failures by cause.
-pub(crate) fn draw(rng: &mut ChaCha8Rng, expected: f64, cohort: &Cohort) -> Drawn {
-    let requests = poisson(rng, expected);
-    let mut out = Drawn {
-        requests,
-        ..Drawn::default()
-    };
-    if requests == 0 || cohort.fail <= 0.0 {
-        return out;
-    }
-    let failures = binomial(rng, requests, cohort.fail);
-    out.failures = failures;
-    if failures == 0 {
-        return out;
-    }
-    // Split the failures over causes: a multinomial by sequential binomials.
-    let mut left = failures;
-    let mut mass = cohort.fail;
-    let last = cohort.causes.len() - 1;
-    for (i, &(cause, p)) in cohort.causes.iter().enumerate() {
-        if left == 0 {
-            break;
+/// Samples one stretch of traffic of a cohort expecting `expected`
+/// requests: successes and each cause's failures are independent Poisson
+/// draws (thinning of the Poisson arrival process), so requests always equal
+/// successes plus the failures of every cause.
+pub(crate) fn draw(
+    rng: &mut ChaCha8Rng,
+    expected: f64,
+    cohort: &mut Cohort,
+    by_cause: &mut Vec<(Cause, u64)>,
+) -> Drawn {
+    if cohort.cached_for != expected || cohort.dists.is_empty() {
+        cohort.cached_for = expected;
+        cohort.dists.clear();
+        cohort
+            .dists
+            .push(poisson_dist(expected * (1.0 - cohort.fail)));
+        for &(_, p) in &cohort.causes {
+            cohort.dists.push(poisson_dist(expected * p));
         }
-        let k = if i == last || mass <= p {
-            left
-        } else {
-            binomial(rng, left, (p / mass).clamp(0.0, 1.0))
-        };
+    }
+    let mut out = Drawn::default();
+    by_cause.clear();
+    let successes = sample(rng, &cohort.dists[0]);
+    for (i, &(cause, _)) in cohort.causes.iter().enumerate() {
+        let k = sample(rng, &cohort.dists[i + 1]);
         if k > 0 {
-            out.by_cause.push((cause, k));
+            out.failures += k;
+            by_cause.push((cause, k));
         }
-        left -= k;
-        mass -= p;
     }
+    out.requests = successes + out.failures;
     out
 }
 
-fn poisson(rng: &mut ChaCha8Rng, lambda: f64) -> u64 {
-    if lambda <= 0.0 || !lambda.is_finite() {
-        return 0;
-    }
-    match Poisson::new(lambda) {
-        Ok(d) => {
-            let x: f64 = d.sample(rng);
-            x as u64
-        }
-        Err(_) => lambda.round() as u64,
+/// A Poisson distribution of mean `lambda`, or `None` for a zero mean.
+fn poisson_dist(lambda: f64) -> Option<Poisson<f64>> {
+    if lambda > 0.0 && lambda.is_finite() {
+        Poisson::new(lambda).ok()
+    } else {
+        None
     }
 }
 
-fn binomial(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
-    if p <= 0.0 || n == 0 {
-        return 0;
-    }
-    if p >= 1.0 {
-        return n;
-    }
-    match Binomial::new(n, p) {
-        Ok(d) => d.sample(rng),
-        Err(_) => {
-            // Unreachable for p in (0, 1); fall back to one Bernoulli per request.
-            (0..n).filter(|_| rng.random::<f64>() < p).count() as u64
-        }
+fn sample(rng: &mut ChaCha8Rng, d: &Option<Poisson<f64>>) -> u64 {
+    match d {
+        Some(d) => d.sample(rng) as u64,
+        None => 0,
     }
 }
 
@@ -181,16 +168,19 @@ mod tests {
             (cause(Root::Fault(FaultId(0))), 0.2),
             (cause(Root::Fault(FaultId(1))), 0.3),
         ]);
-        let cohort = Cohort {
+        let mut cohort = Cohort {
             version: VersionId(0),
             share: 1.0,
             causes,
             fail,
+            cached_for: 0.0,
+            dists: Vec::new(),
         };
         let mut rng = stream(3, Purpose::Traffic, 0, 0);
+        let mut by_cause = Vec::new();
         for _ in 0..200 {
-            let d = draw(&mut rng, 500.0, &cohort);
-            let sum: u64 = d.by_cause.iter().map(|(_, k)| k).sum();
+            let d = draw(&mut rng, 500.0, &mut cohort, &mut by_cause);
+            let sum: u64 = by_cause.iter().map(|(_, k)| k).sum();
             assert_eq!(sum, d.failures);
             assert!(d.failures <= d.requests);
         }
