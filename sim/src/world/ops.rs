@@ -433,7 +433,6 @@ impl World<'_> {
             Some(c) => self.changes[c.index()].touches.clone(),
             None => touches,
         };
-        let mut ships_to = ships_to;
         if let Some(c) = previous {
             ships_to = self.changes[c.index()].ships_to.clone();
         }
