@@ -164,3 +164,199 @@ fn staged_and_blue_green_ship_through_their_rollouts() {
         .any(|e| e.kind == crate::world::journal::EntryKind::Switch));
     assert!(bg.score.mttr.is_some());
 }
+
+/// `api` calls `auth` with the given coupling; `auth` crashes at t=0.
+fn two_services(coupling: f64) -> Scenario {
+    let mut sc = one_service();
+    sc.services.push(Service {
+        name: "auth".into(),
+        ..sc.services[0].clone()
+    });
+    sc.dependencies = vec![Dependency {
+        caller: ServiceId(0),
+        callee: ServiceId(1),
+        coupling: r(coupling),
+    }];
+    sc.topo_order = vec![ServiceId(1), ServiceId(0)];
+    sc.faults[0].service = ServiceId(1);
+    sc.faults[0].fix_touches = vec![Component::Service(ServiceId(1))];
+    sc.faults[0].calm_fix_touches = vec![Component::Service(ServiceId(1))];
+    sc
+}
+
+#[test]
+fn a_dependency_failure_reaches_the_caller_through_the_coupling() {
+    let sc = two_services(0.4);
+    let mut w = World::new(&sc, 1);
+    w.advance_to(SimTime::START + SimDuration::from_secs(30))
+        .unwrap();
+    assert!((w.true_error_ratio(ServiceId(1)) - 1.0).abs() < 1e-12);
+    assert!((w.true_error_ratio(ServiceId(0)) - 0.4).abs() < 1e-12);
+    let r = replay(&sc, &preset("direct", &sc).unwrap(), 1);
+    let f = r.score.failed_requests;
+    assert!(f.dependency > 0 && f.original_fault > 0, "{f:?}");
+    // About 40% of api's requests failed while auth was down.
+    let ratio = f.dependency as f64 / f.original_fault as f64;
+    assert!((ratio - 0.4).abs() < 0.05, "{ratio}");
+}
+
+#[test]
+fn errors_compose_as_independent_failures() {
+    let mut sc = two_services(0.5);
+    sc.faults[0].effect = Effect::ErrorRatio(r(0.2));
+    sc.services[0].baseline_error = r(0.1);
+    let mut w = World::new(&sc, 1);
+    w.advance_to(SimTime::START + SimDuration::from_secs(1))
+        .unwrap();
+    // 1 - (1 - 0.1)(1 - 0.5 * 0.2) = 0.19
+    assert!((w.true_error_ratio(ServiceId(0)) - 0.19).abs() < 1e-12);
+}
+
+fn flagged() -> Scenario {
+    let mut sc = one_service();
+    sc.flags = vec![Flag {
+        name: "new_checkout".into(),
+        service: ServiceId(0),
+        path: "checkout-v2".into(),
+        enabled: true,
+        rollout: r(1.0),
+        fallback_enabled: false,
+    }];
+    sc.faults[0].path = Some("checkout-v2".into());
+    sc.faults[0].guarded_by = Some(FlagId(0));
+    sc
+}
+
+#[test]
+fn flag_disable_restores_service_after_detection_ack_diagnosis_and_propagation() {
+    let sc = flagged();
+    let r = replay(&sc, &preset("flag-disable", &sc).unwrap(), 2);
+    assert_eq!(
+        r.score.mttr,
+        Some(SimDuration::from_secs(15 + 60 + 120 + 10)),
+        "{:#?}",
+        r.timeline
+    );
+    assert_eq!(r.score.flag_flips, 2, "off, then on once the fix is out");
+    assert!(r.score.time_to_resolve.unwrap() > r.score.mttr.unwrap());
+}
+
+#[test]
+fn flags_fall_back_to_their_safe_default_when_the_flag_service_is_down() {
+    let mut sc = flagged();
+    sc.flags[0].fallback_enabled = false;
+    let mut w = World::new(&sc, 1);
+    w.advance_to(SimTime::START + SimDuration::from_secs(1))
+        .unwrap();
+    assert_eq!(w.true_error_ratio(ServiceId(0)), 1.0);
+    w.set_flag_service_up(false);
+    assert_eq!(w.true_error_ratio(ServiceId(0)), 0.0);
+}
+
+#[test]
+fn canary_analysis_aborts_a_bad_canary_before_it_spreads() {
+    let mut sc = one_service();
+    // The canary must look worse than the stable build: a partial outage,
+    // and a fix that crashes.
+    sc.faults[0].effect = Effect::ErrorRatio(r(0.2));
+    sc.risk.components = vec![(
+        Component::Service(ServiceId(0)),
+        vec![LatentRisk {
+            victim: ServiceId(0),
+            host: ServiceId(0),
+            probability: r(1.0),
+            effect: Effect::Crash,
+            delay: DurationDist::fixed(SimDuration::ZERO),
+        }],
+    )];
+    let r = replay(&sc, &preset("staged", &sc).unwrap(), 3);
+    let aborted = r
+        .timeline
+        .iter()
+        .any(|e| e.kind == crate::world::journal::EntryKind::Abort);
+    assert!(aborted, "{:#?}", r.timeline);
+    // The bug only ever met the 1% canary: at 100 rps, for the analysis'
+    // two failing one-minute measurements plus a little.
+    let blast = r.score.regression_blast_radius;
+    assert!(
+        blast > 0 && blast < 300,
+        "blast radius {blast}: {:#?}",
+        r.timeline
+            .iter()
+            .map(|e| format!("{:?} {}", e.at, e.text))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        r.score.mttr.is_some(),
+        "the rework has no bug and restores service"
+    );
+}
+
+#[test]
+fn rollback_does_not_undo_an_irreversible_fault_but_a_curing_fix_repairs_it() {
+    let mut sc = one_service();
+    sc.faults[0].irreversible = true;
+    let r = replay(&sc, &preset("rollback", &sc).unwrap(), 4);
+    assert_eq!(
+        r.score.hotfixes, 1,
+        "rollback did not help, so a hotfix shipped"
+    );
+    assert!(r.score.mttr.unwrap() > SimDuration::from_secs(15 + 60 + 120 + 180));
+}
+
+#[test]
+fn a_lower_alert_threshold_never_detects_later() {
+    let mut sc = two_services(0.5);
+    sc.faults[0].effect = Effect::ErrorRatio(r(0.08));
+    let p = preset("direct", &sc).unwrap();
+    for seed in 0..20 {
+        let mut last = None;
+        for threshold in [0.07, 0.05, 0.03, 0.01] {
+            sc.team.alert.threshold = r(threshold);
+            let ttd = replay(&sc, &p, seed).score.time_to_detect;
+            if let (Some(prev), Some(now)) = (last, ttd) {
+                assert!(
+                    now <= prev,
+                    "seed {seed}: threshold {threshold} detected at {now}, after {prev}"
+                );
+            }
+            last = ttd.or(last);
+        }
+    }
+}
+
+#[test]
+fn sweeps_are_identical_whatever_the_thread_count() {
+    let sc = two_services(0.3);
+    let policies: Vec<_> = crate::strategy::presets::BUILTIN
+        .iter()
+        .filter_map(|n| preset(n, &sc))
+        .collect();
+    let one = sweep::sweep(&sc, &policies, 16, 9, 1).unwrap();
+    let two = sweep::sweep(&sc, &policies, 16, 9, 2).unwrap();
+    assert_eq!(one, two);
+}
+
+#[test]
+fn failures_add_up_over_causes_in_every_service() {
+    let sc = crate::scenario::friday_cascade();
+    for name in crate::strategy::presets::BUILTIN {
+        let p = preset(name, &sc).unwrap();
+        for seed in 0..5 {
+            let (w, score, _) = replay_world(&sc, &p, seed);
+            for t in &w.tally {
+                assert_eq!(t.by_cause.iter().map(|(_, k)| k).sum::<u64>(), t.failures);
+                assert!(t.failures <= t.requests);
+            }
+            assert_eq!(
+                score.failed_requests.total(),
+                w.tally.iter().map(|t| t.failures).sum::<u64>()
+            );
+            assert!(
+                w.in_flight().is_empty(),
+                "{name} seed {seed}: {:?}",
+                w.in_flight()
+            );
+        }
+    }
+}
