@@ -58,7 +58,7 @@ fn fixed_seed_replays_are_pinned() {
     }
     assert_eq!(
         sha(all.as_bytes()),
-        "e168133ae669052b3302390cb9d513a968808f20bc0aaa5091b77b4534d1417a",
+        "2479566f7366823669ce7a7c7723d3a364e21b8fbd4e383d9b9c742f5f9caf13",
         "replay values changed"
     );
 }

@@ -1,7 +1,7 @@
 //! `gameday compare`: many seeds, several strategies, one table.
 
 use gameday_sim::engine::sweep::sweep;
-use gameday_sim::score::summary::Summary;
+use gameday_sim::score::summary::{summarize_all, Summary};
 use gameday_sim::strategy::Policy;
 use serde::Serialize;
 
@@ -48,12 +48,8 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     };
     let scores = sweep(&sc, &policies, args.runs, args.base_seed, args.threads)
         .map_err(|e| Failure::runtime(format!("error: cannot start worker threads: {e}")))?;
-    let summaries: Vec<Summary> = policies
-        .iter()
-        .zip(&scores)
-        .enumerate()
-        .map(|(i, (p, s))| Summary::of(&p.name, s, args.base_seed ^ (i as u64 + 1)))
-        .collect();
+    let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
+    let summaries = summarize_all(&names, &scores, args.base_seed);
     let report = CompareReport {
         schema_version: SCHEMA_VERSION,
         scenario: sc.name.clone(),

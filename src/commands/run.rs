@@ -47,9 +47,9 @@ pub fn render_text(sc: &Scenario, r: &Replay) -> String {
         let _ = writeln!(
             out,
             "{}  {:<10} {}",
-            sc.clock.label(e.at),
-            e.actor.to_string(),
-            e.text
+            e.clock,
+            e.entry.actor.to_string(),
+            e.entry.text
         );
     }
     let s = &r.score;

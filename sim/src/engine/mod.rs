@@ -19,6 +19,17 @@ use crate::time::SimTime;
 use crate::world::journal::Entry;
 use crate::world::World;
 
+/// One line of a replay's timeline, with its wall-clock time.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    /// Milliseconds since the scenario's start.
+    pub at_ms: u64,
+    /// The incident's clock, e.g. "Fri 16:47:00".
+    pub clock: String,
+    #[serde(flatten)]
+    pub entry: Entry,
+}
+
 /// A finished replay: the score and the timeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct Replay {
@@ -26,7 +37,7 @@ pub struct Replay {
     pub strategy: String,
     pub seed: u64,
     pub score: Score,
-    pub timeline: Vec<Entry>,
+    pub timeline: Vec<TimelineEntry>,
     /// Control-plane calls the strategy made.
     pub control_plane_calls: u64,
 }
@@ -39,7 +50,16 @@ pub fn replay(scenario: &Scenario, policy: &Policy, seed: u64) -> Replay {
         strategy: policy.name.clone(),
         seed,
         score,
-        timeline: world.journal().entries().to_vec(),
+        timeline: world
+            .journal()
+            .entries()
+            .iter()
+            .map(|e| TimelineEntry {
+                at_ms: e.at.as_millis(),
+                clock: scenario.clock.label(e.at),
+                entry: e.clone(),
+            })
+            .collect(),
         control_plane_calls: calls,
     }
 }

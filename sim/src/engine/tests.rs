@@ -153,7 +153,7 @@ fn staged_and_blue_green_ship_through_their_rollouts() {
     let stages = staged
         .timeline
         .iter()
-        .filter(|e| e.kind == crate::world::journal::EntryKind::Stage)
+        .filter(|e| e.entry.kind == crate::world::journal::EntryKind::Stage)
         .count();
     assert_eq!(stages, 2, "1% -> 5% -> 25%: {:#?}", staged.timeline);
     assert!(staged.score.mttr.is_some());
@@ -161,7 +161,7 @@ fn staged_and_blue_green_ship_through_their_rollouts() {
     assert!(bg
         .timeline
         .iter()
-        .any(|e| e.kind == crate::world::journal::EntryKind::Switch));
+        .any(|e| e.entry.kind == crate::world::journal::EntryKind::Switch));
     assert!(bg.score.mttr.is_some());
 }
 
@@ -273,7 +273,7 @@ fn canary_analysis_aborts_a_bad_canary_before_it_spreads() {
     let aborted = r
         .timeline
         .iter()
-        .any(|e| e.kind == crate::world::journal::EntryKind::Abort);
+        .any(|e| e.entry.kind == crate::world::journal::EntryKind::Abort);
     assert!(aborted, "{:#?}", r.timeline);
     // The bug only ever met the 1% canary: at 100 rps, for the analysis'
     // two failing one-minute measurements plus a little.
@@ -283,7 +283,7 @@ fn canary_analysis_aborts_a_bad_canary_before_it_spreads() {
         "blast radius {blast}: {:#?}",
         r.timeline
             .iter()
-            .map(|e| format!("{:?} {}", e.at, e.text))
+            .map(|e| format!("{} {}", e.clock, e.entry.text))
             .collect::<Vec<_>>()
     );
     assert!(

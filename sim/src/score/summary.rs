@@ -5,7 +5,7 @@
 //! The bootstrap draws from its own fixed ChaCha8 stream, so summaries are
 //! as reproducible as the replays.
 
-use rand::Rng;
+use rand::RngCore;
 use serde::Serialize;
 
 use super::Score;
@@ -69,7 +69,10 @@ pub fn bootstrap_mean_ci(xs: &[f64], key: u64) -> [f64; 2] {
         .map(|_| {
             let mut sum = 0.0;
             for _ in 0..n {
-                sum += xs[rng.random_range(0..n)];
+                // Multiply-high maps a 64-bit draw onto 0..n; its bias
+                // (below n / 2^64) is far under the bootstrap's own noise.
+                let i = ((rng.next_u64() as u128 * n as u128) >> 64) as usize;
+                sum += xs[i];
             }
             sum / n as f64
         })
@@ -201,6 +204,19 @@ impl Summary {
             revenue_lost: stat(ok.iter().map(|s| s.revenue_lost).collect(), 8),
         }
     }
+}
+
+/// Summaries of several strategies' scores, computed in parallel; `key`
+/// seeds the bootstraps (strategy `i` uses `key ^ (i + 1)`), so the result
+/// does not depend on the number of threads.
+pub fn summarize_all(names: &[&str], scores: &[Vec<Score>], key: u64) -> Vec<Summary> {
+    use rayon::prelude::*;
+    names
+        .par_iter()
+        .zip(scores.par_iter())
+        .enumerate()
+        .map(|(i, (name, s))| Summary::of(name, s, key ^ (i as u64 + 1)))
+        .collect()
 }
 
 #[cfg(test)]
