@@ -18,7 +18,7 @@ fn row(s: &Summary) -> Vec<String> {
             .clone()
             .unwrap_or_else(|| "not applicable".into());
         let mut r = vec![s.name.clone(), format!("n/a: {why}")];
-        r.resize(10, String::new());
+        r.resize(11, String::new());
         return r;
     }
     let mttr = s.mttr_seconds.as_ref();
@@ -42,6 +42,9 @@ fn row(s: &Summary) -> Vec<String> {
             .map(|b| format!("{:.0}", b.mean))
             .unwrap_or_else(|| "-".into()),
         format!("{:.2}", s.hotfixes_mean),
+        s.change_failure_rate
+            .map(|c| format!("{:.0}%", c * 100.0))
+            .unwrap_or_else(|| "-".into()),
         s.revenue_lost
             .map(|r| format!("${:.0}", r.mean))
             .unwrap_or_else(|| "-".into()),
@@ -61,6 +64,7 @@ pub fn compare_table(report: &CompareReport) -> String {
         "regressions",
         "blast radius",
         "hotfixes",
+        "failed deploys",
         "revenue lost",
     ]);
     for s in &report.strategies {
@@ -72,7 +76,8 @@ pub fn compare_table(report: &CompareReport) -> String {
     format!(
         "{} · {} runs per strategy from seed {}\n{t}\nMTTR: impact start until every service is back within its SLO for the stability window \
 (minutes; mean with bootstrap 95% CI). regressions: share of runs in which the response broke something. \
-blast radius: mean requests failed by those regressions. resolve: until the root cause is fixed and every change has landed.\n",
+blast radius: mean requests failed by those regressions. resolve: until the root cause is fixed and every change has landed. \
+failed deploys: change failure rate, deployments that needed a rollback, abort or another hotfix.\n",
         report.scenario, report.runs, report.base_seed
     )
 }
