@@ -1,0 +1,460 @@
+//! The pipeline as GitHub shows it: pull requests whose changes carry
+//! drawn latent bugs, reviews, CI check runs, smoke tests and merges. The
+//! safety nets record what they catch so a rework can fix it.
+
+use rand::Rng;
+
+use super::*;
+use crate::prob::Ratio;
+use crate::rng::{stream, Purpose};
+use crate::scenario::{Component, ServiceId};
+use crate::strategy::CiLane;
+use crate::world::code::{Change, ChangeId, Defect, DefectId, DefectOrigin, Target};
+use crate::world::journal::{Actor, EntryKind};
+use crate::world::traffic::Root;
+use crate::world::World;
+
+impl World<'_> {
+    /// Pushes a fix for culprit `culprit` on a branch and opens a pull
+    /// request. What the change really does (its latent bugs, whether it
+    /// cures) is decided now, from the change-risk stream.
+    ///
+    /// With `rework_of`, the new pull request reworks an earlier one for the
+    /// same culprit: the problems its safety nets caught are fixed, the ones
+    /// nobody noticed are still there, and a fix shown not to cure is
+    /// rewritten (its cure drawn again).
+    pub fn open_pull_request(
+        &mut self,
+        culprit: u32,
+        rework_of: Option<u32>,
+    ) -> Result<PullRequestView, OpError> {
+        let d = DefectId(culprit);
+        let defect = self
+            .defects
+            .get(d.index())
+            .cloned()
+            .ok_or(OpError::UnknownCulprit(culprit))?;
+        let sc = self.sc;
+        // Pressure widens a fix: while the fault still fails requests the
+        // team reaches for the quickest lever (`fix_touches`); once it is
+        // contained they write the proper, narrow fix (`calm_fix_touches`),
+        // whose new code sits behind the fault's flag.
+        let hurting = self.defect_hurting(d);
+        let (target, touches, behind_flag) = match defect.origin {
+            DefectOrigin::Fault(f) if hurting => {
+                (Target::Fault(f), sc.fault(f).fix_touches.clone(), None)
+            }
+            DefectOrigin::Fault(f) => (
+                Target::Fault(f),
+                sc.fault(f).calm_fix_touches.clone(),
+                defect.flag,
+            ),
+            DefectOrigin::Change(_) => (
+                Target::Defect(d),
+                vec![Component::Service(defect.host)],
+                None,
+            ),
+        };
+        let number = self.changes.len() as u32 + 1;
+        let change_id = ChangeId(self.changes.len() as u32);
+        let previous = match rework_of {
+            Some(n) => {
+                let c = self.pr(n)?.change;
+                if self.changes[c.index()].target_defect != d {
+                    return Err(OpError::Invalid(format!(
+                        "PR #{n} fixes another culprit; a rework must keep the culprit"
+                    )));
+                }
+                Some(c)
+            }
+            None => None,
+        };
+        let mut ships_to: Vec<ServiceId> = touches.iter().flat_map(|&c| sc.consumers(c)).collect();
+        ships_to.sort();
+        ships_to.dedup();
+
+        let mut latent = Vec::new();
+        let mut cures = false;
+        let touches = match previous {
+            Some(c) => self.changes[c.index()].touches.clone(),
+            None => touches,
+        };
+        if let Some(c) = previous {
+            ships_to = self.changes[c.index()].ships_to.clone();
+        }
+        for (ci, &component) in touches.iter().enumerate() {
+            if previous.is_some() {
+                break;
+            }
+            // One stream per (change, component): the k-th change touching
+            // a component meets the same luck in every strategy.
+            let mut rng = stream(self.seed, Purpose::ChangeRisk, number as u64, ci as u64 + 1);
+            for risk in sc.risks_of_component(component) {
+                let u: f64 = rng.random();
+                let delay = risk.delay.sample(&mut rng);
+                if u < risk.probability.get() && ships_to.contains(&risk.host) {
+                    self.defects.push(Defect {
+                        origin: DefectOrigin::Change(change_id),
+                        host: risk.host,
+                        victim: risk.victim,
+                        effect: risk.effect,
+                        flag: behind_flag.filter(|_| risk.host == defect.host),
+                        delay,
+                        active_from: None,
+                        in_data: false,
+                        repaired: false,
+                    });
+                    self.harmful.push(false);
+                    latent.push(DefectId(self.defects.len() as u32 - 1));
+                }
+            }
+        }
+        {
+            let mut rng = stream(self.seed, Purpose::ChangeRisk, number as u64, 0);
+            let u: f64 = rng.random();
+            cures = cures || u < sc.risk.fix_cures.get();
+        }
+        if let Some(c) = previous {
+            let prev = &self.changes[c.index()];
+            latent = prev
+                .latent
+                .iter()
+                .copied()
+                .filter(|d| !prev.caught.contains(d))
+                .collect();
+            // A cure nobody questioned is kept as it was; one shown not to
+            // work is rewritten with a fresh chance.
+            if !prev.cure_failure_caught {
+                cures = prev.cures;
+            }
+        }
+        let head_sha = format!("{:040x}", {
+            let mut rng = stream(self.seed, Purpose::ChangeRisk, number as u64, u64::MAX);
+            rng.random::<u64>() as u128 | ((number as u128) << 64)
+        });
+        let touched: Vec<&str> = touches.iter().map(|&c| sc.component_name(c)).collect();
+        let title = format!(
+            "hotfix: {} ({})",
+            self.culprit_view(d, 0.0).summary,
+            touched.join(", ")
+        );
+        self.changes.push(Change {
+            number,
+            target,
+            target_defect: d,
+            touches,
+            ships_to,
+            latent,
+            cures,
+            caught: Vec::new(),
+            cure_failure_caught: false,
+            rework_of: previous,
+            head_sha,
+            builds: Vec::new(),
+            bases: Vec::new(),
+        });
+        self.prs.push(PullRequest {
+            change: change_id,
+            review: ReviewState::None,
+            checks: Vec::new(),
+            smoke: None,
+            merged: false,
+            closed: false,
+        });
+        // A fix for one of our own regressions means the deployment that
+        // introduced it needed remediation.
+        if let DefectOrigin::Change(c) = defect.origin {
+            for dep in self.deployments.iter_mut().filter(|x| x.change == c) {
+                dep.remediated = true;
+            }
+        }
+        let text = match rework_of {
+            Some(n) => format!("opened PR #{number}, reworking #{n}: {title}"),
+            None => format!("opened PR #{number}: {title}"),
+        };
+        self.say(Actor::Responder, EntryKind::PullRequest, text);
+        self.pull_request(number)
+    }
+
+    /// Whether defect `d` fails any request right now.
+    pub(super) fn defect_hurting(&mut self, d: DefectId) -> bool {
+        let root = match self.defects[d.index()].origin {
+            DefectOrigin::Fault(f) => Root::Fault(f),
+            DefectOrigin::Change(_) => Root::Regression(d),
+        };
+        self.sc.service_ids().any(|s| {
+            self.load(s)
+                .by_cause
+                .iter()
+                .any(|(c, p)| c.root == root && *p > 0.0)
+        })
+    }
+
+    pub fn pull_request(&self, number: u32) -> Result<PullRequestView, OpError> {
+        let pr = self.pr(number)?;
+        let change = &self.changes[pr.change.index()];
+        let lane_name = |l: CiLane| match l {
+            CiLane::Fast => "ci/fast-path",
+            CiLane::Full => "ci/full",
+        };
+        Ok(PullRequestView {
+            number,
+            head_sha: change.head_sha.clone(),
+            title: format!("hotfix #{number}"),
+            review: pr.review,
+            checks: pr
+                .checks
+                .iter()
+                .map(|c| CheckView {
+                    name: lane_name(c.lane).to_string(),
+                    conclusion: c.conclusion,
+                })
+                .collect(),
+            smoke_test: pr.smoke.map(|c| CheckView {
+                name: "smoke-test".to_string(),
+                conclusion: c,
+            }),
+            merged: pr.merged,
+            closed: pr.closed,
+            apps: change
+                .ships_to
+                .iter()
+                .map(|&s| self.sc.service(s).name.clone())
+                .collect(),
+        })
+    }
+
+    pub fn request_review(&mut self, number: u32) -> Result<(), OpError> {
+        let change = self.pr(number)?.change;
+        self.pr_mut(number)?.review = ReviewState::Pending;
+        let mut rng = stream(self.seed, Purpose::Review, change.0 as u64 + 1, 0);
+        let d = self.sc.team.review.sample(&mut rng);
+        self.start_op(OpKind::Review { pr: number }, d);
+        self.say(
+            Actor::Responder,
+            EntryKind::Review,
+            format!("requested review of PR #{number}"),
+        );
+        Ok(())
+    }
+
+    pub fn run_checks(&mut self, number: u32, lane: CiLane) -> Result<(), OpError> {
+        let change = self.pr(number)?.change;
+        let dist = match lane {
+            CiLane::Fast => &self.sc.team.ci_fast,
+            CiLane::Full => &self.sc.team.ci_full,
+        };
+        let mut rng = stream(self.seed, Purpose::Ci, change.0 as u64 + 1, lane as u64);
+        let d = dist.sample(&mut rng);
+        self.pr_mut(number)?.checks.push(Check {
+            lane,
+            conclusion: None,
+        });
+        self.start_op(OpKind::Ci { pr: number, lane }, d);
+        self.say(
+            Actor::Pipeline,
+            EntryKind::Ci,
+            format!(
+                "CI {} lane started on PR #{number}",
+                if lane == CiLane::Fast { "fast" } else { "full" }
+            ),
+        );
+        Ok(())
+    }
+
+    pub fn merge(&mut self, number: u32) -> Result<(), OpError> {
+        let pr = self.pr(number)?;
+        let reason = if pr.merged {
+            Some("already merged")
+        } else if pr.closed {
+            Some("pull request is closed")
+        } else if pr.checks.iter().any(|c| c.conclusion.is_none()) {
+            Some("required checks are still running")
+        } else if pr
+            .checks
+            .iter()
+            .any(|c| c.conclusion == Some(CheckConclusion::Failure))
+        {
+            Some("required checks failed")
+        } else if pr.review == ReviewState::Pending {
+            Some("review is pending")
+        } else if pr.review == ReviewState::ChangesRequested {
+            Some("changes were requested")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(OpError::NotMergeable {
+                number,
+                reason: reason.to_string(),
+            });
+        }
+        self.pr_mut(number)?.merged = true;
+        self.say(
+            Actor::Responder,
+            EntryKind::Merge,
+            format!("merged PR #{number}"),
+        );
+        Ok(())
+    }
+
+    pub fn close_pull_request(&mut self, number: u32) -> Result<(), OpError> {
+        let pr = self.pr_mut(number)?;
+        if !pr.merged {
+            pr.closed = true;
+        }
+        self.say(
+            Actor::Responder,
+            EntryKind::PullRequest,
+            format!("closed PR #{number} to rework the fix"),
+        );
+        Ok(())
+    }
+
+    /// How many of a change's problems (latent bugs, and not curing its
+    /// target) a safety net with catch probability `p` catches.
+    /// Caught problems are recorded on the change, so a rework fixes them.
+    pub(super) fn catches<R: Rng>(&mut self, change: ChangeId, p: Ratio, rng: &mut R) -> usize {
+        let mut caught = 0;
+        let c = &mut self.changes[change.index()];
+        for i in 0..c.latent.len() {
+            let u: f64 = rng.random();
+            if u < p.get() {
+                caught += 1;
+                let d = c.latent[i];
+                if !c.caught.contains(&d) {
+                    c.caught.push(d);
+                }
+            }
+        }
+        // A fix that does not cure fails the test written for its bug just
+        // as a latent bug fails a consumer's test.
+        let u: f64 = rng.random();
+        if !c.cures && u < p.get() {
+            caught += 1;
+            c.cure_failure_caught = true;
+        }
+        caught
+    }
+
+    pub(super) fn finish_review(&mut self, number: u32) {
+        let Ok(change) = self.pr(number).map(|p| p.change) else {
+            return;
+        };
+        let mut rng = stream(self.seed, Purpose::Review, change.0 as u64 + 1, 1);
+        let p = self.sc.risk.review_catch;
+        let caught = self.catches(change, p, &mut rng);
+        let state = if caught > 0 {
+            ReviewState::ChangesRequested
+        } else {
+            ReviewState::Approved
+        };
+        if let Ok(pr) = self.pr_mut(number) {
+            pr.review = state;
+        }
+        let text = if caught > 0 {
+            format!("review of PR #{number}: changes requested (spotted a bug in a consumer of the change)")
+        } else {
+            format!("review of PR #{number}: approved")
+        };
+        self.say(Actor::Pipeline, EntryKind::Review, text);
+    }
+
+    pub(super) fn finish_ci(&mut self, number: u32, lane: CiLane) {
+        let Ok(change) = self.pr(number).map(|p| p.change) else {
+            return;
+        };
+        let p = match lane {
+            CiLane::Fast => self.sc.risk.fast_ci_catch,
+            CiLane::Full => self.sc.risk.full_ci_catch,
+        };
+        let mut rng = stream(
+            self.seed,
+            Purpose::Ci,
+            change.0 as u64 + 1,
+            10 + lane as u64,
+        );
+        let caught = self.catches(change, p, &mut rng);
+        let conclusion = if caught > 0 {
+            CheckConclusion::Failure
+        } else {
+            CheckConclusion::Success
+        };
+        if let Ok(pr) = self.pr_mut(number) {
+            if let Some(check) = pr
+                .checks
+                .iter_mut()
+                .rev()
+                .find(|c| c.lane == lane && c.conclusion.is_none())
+            {
+                check.conclusion = Some(conclusion);
+            }
+        }
+        self.say(
+            Actor::Pipeline,
+            EntryKind::Ci,
+            format!(
+                "CI {} lane on PR #{number}: {}",
+                if lane == CiLane::Fast { "fast" } else { "full" },
+                if caught > 0 {
+                    "failed (a test caught a bug)"
+                } else {
+                    "passed"
+                }
+            ),
+        );
+    }
+
+    pub(super) fn finish_smoke(&mut self, number: u32) {
+        let Ok(change) = self.pr(number).map(|p| p.change) else {
+            return;
+        };
+        let mut rng = stream(self.seed, Purpose::Smoke, change.0 as u64 + 1, 1);
+        let p = self.sc.risk.smoke_catch;
+        let caught = self.catches(change, p, &mut rng);
+        let conclusion = if caught > 0 {
+            CheckConclusion::Failure
+        } else {
+            CheckConclusion::Success
+        };
+        if let Ok(pr) = self.pr_mut(number) {
+            pr.smoke = Some(Some(conclusion));
+        }
+        self.say(
+            Actor::Pipeline,
+            EntryKind::SmokeTest,
+            format!(
+                "smoke test of PR #{number}: {}",
+                if caught > 0 { "failed" } else { "passed" }
+            ),
+        );
+    }
+
+    /// Runs the smoke test against the change's (idle or live) builds.
+    pub fn smoke_test(&mut self, number: u32) -> Result<(), OpError> {
+        let c = self.merged_change(number)?;
+        let mut rng = stream(self.seed, Purpose::Smoke, c.0 as u64 + 1, 0);
+        let d = self.sc.team.smoke_test.sample(&mut rng);
+        self.pr_mut(number)?.smoke = Some(None);
+        self.start_op(OpKind::Smoke { pr: number }, d);
+        self.say(
+            Actor::Pipeline,
+            EntryKind::SmokeTest,
+            format!("smoke test of PR #{number} started"),
+        );
+        Ok(())
+    }
+
+    /// Whether review, checks and smoke test of a pull request have finished
+    /// (true for unknown numbers, so a wait on one ends at once).
+    pub fn pull_request_settled(&self, number: u32) -> bool {
+        match self.pr(number) {
+            Ok(pr) => {
+                pr.review != ReviewState::Pending
+                    && pr.checks.iter().all(|c| c.conclusion.is_some())
+                    && pr.smoke.is_none_or(|c| c.is_some())
+            }
+            Err(_) => true,
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The flag service: toggles that reach the SDKs after a propagation delay,
+//! and the safe fallback SDKs use when the service is unreachable.
+
+use super::*;
+use crate::rng::{stream, Purpose};
+use crate::world::journal::{Actor, EntryKind};
+use crate::world::World;
+
+impl World<'_> {
+    pub fn set_flag(&mut self, name: &str, enabled: bool) -> Result<(), OpError> {
+        let f = self
+            .sc
+            .flags
+            .iter()
+            .position(|f| f.name == name)
+            .ok_or_else(|| OpError::UnknownFlag(name.to_string()))?;
+        self.flags[f].configured = enabled;
+        self.counts.flag_actions += 1;
+        self.counts.flag_flips += 1;
+        let mut rng = stream(self.seed, Purpose::Flags, self.counts.flag_actions, 0);
+        let d = self.sc.team.flag_propagation.sample(&mut rng);
+        self.start_op(OpKind::Flag { flag: f, enabled }, d);
+        self.say(
+            Actor::Responder,
+            EntryKind::Flag,
+            format!("flag {name} turned {}", if enabled { "on" } else { "off" }),
+        );
+        Ok(())
+    }
+
+    pub fn flag_enabled(&self, name: &str) -> Result<bool, OpError> {
+        let f = self
+            .sc
+            .flags
+            .iter()
+            .position(|f| f.name == name)
+            .ok_or_else(|| OpError::UnknownFlag(name.to_string()))?;
+        Ok(self.flags[f].configured)
+    }
+
+    /// Makes the flag service unreachable (or reachable again): SDKs fall
+    /// back to each flag's safe default.
+    pub fn set_flag_service_up(&mut self, up: bool) {
+        self.invalidate();
+        self.flag_service_up = up;
+    }
+
+    /// Whether every SDK evaluates the flag as configured.
+    pub fn flag_propagated(&self, name: &str) -> bool {
+        self.sc
+            .flags
+            .iter()
+            .position(|f| f.name == name)
+            .is_none_or(|f| self.flags[f].configured == self.flags[f].effective)
+    }
+}
