@@ -7,8 +7,9 @@
 //! - [`traffic`]: failure composition and request sampling;
 //! - [`metrics`]: scraped series and alert states;
 //! - [`journal`]: the timeline of everything that happened;
-//! - `ops` (this module's `impl` blocks in `ops.rs`): what the control plane
-//!   can ask of the world.
+//! - `ops/`: what the control plane can ask of the world, one file per API
+//!   it stands for (`github`, `argo`, `unleash`, `prometheus`, and `people`
+//!   for the on-call engineer).
 //!
 //! Events at the same instant run in the order they were scheduled (a
 //! sequence number breaks ties), so a replay is a pure function of the
