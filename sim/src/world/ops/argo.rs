@@ -142,8 +142,9 @@ impl World<'_> {
             .find(|d| d.number == number)
     }
 
-    /// Sets the canary weight of a change's rollout (a `setWeight` step).
-    pub fn set_weight(&mut self, number: u32, weight: Ratio) -> Result<(), OpError> {
+    /// The change behind PR `number` and its builds, if they are the
+    /// canary (or preview) of every application they ship to.
+    fn live_canary(&self, number: u32) -> Result<(ChangeId, Vec<(ServiceId, VersionId)>), OpError> {
         let c = self.merged_change(number)?;
         let builds = self.changes[c.index()].builds.clone();
         let live = builds.iter().all(|&(s, v)| {
@@ -154,6 +155,12 @@ impl World<'_> {
         if builds.is_empty() || !live {
             return Err(OpError::NoRollout(number));
         }
+        Ok((c, builds))
+    }
+
+    /// Sets the canary weight of a change's rollout (a `setWeight` step).
+    pub fn set_weight(&mut self, number: u32, weight: Ratio) -> Result<(), OpError> {
+        let (c, builds) = self.live_canary(number)?;
         self.invalidate();
         for &(s, v) in &builds {
             self.apps[s.index()].canary = Some((v, weight.get(), c));
@@ -176,16 +183,7 @@ impl World<'_> {
 
     /// Makes the change's builds stable (full promotion).
     pub fn promote(&mut self, number: u32) -> Result<(), OpError> {
-        let c = self.merged_change(number)?;
-        let builds = self.changes[c.index()].builds.clone();
-        let live = builds.iter().all(|&(s, v)| {
-            self.apps[s.index()]
-                .canary
-                .is_some_and(|(cv, _, _)| cv == v)
-        });
-        if builds.is_empty() || !live {
-            return Err(OpError::NoRollout(number));
-        }
+        let (_, builds) = self.live_canary(number)?;
         self.invalidate();
         for &(s, v) in &builds {
             self.make_stable(s, v);

@@ -337,13 +337,20 @@ impl World<'_> {
         caught
     }
 
+    /// Runs a safety net with catch probability `p` over PR `number`'s
+    /// change, on the stream `(purpose, change, index)`; the count of
+    /// problems caught, or `None` for an unknown PR.
+    fn safety_net(&mut self, number: u32, purpose: Purpose, index: u64, p: Ratio) -> Option<usize> {
+        let change = self.pr(number).ok()?.change;
+        let mut rng = stream(self.seed, purpose, change.0 as u64 + 1, index);
+        Some(self.catches(change, p, &mut rng))
+    }
+
     pub(super) fn finish_review(&mut self, number: u32) {
-        let Ok(change) = self.pr(number).map(|p| p.change) else {
+        let Some(caught) = self.safety_net(number, Purpose::Review, 1, self.sc.risk.review_catch)
+        else {
             return;
         };
-        let mut rng = stream(self.seed, Purpose::Review, change.0 as u64 + 1, 1);
-        let p = self.sc.risk.review_catch;
-        let caught = self.catches(change, p, &mut rng);
         let state = if caught > 0 {
             ReviewState::ChangesRequested
         } else {
@@ -361,20 +368,13 @@ impl World<'_> {
     }
 
     pub(super) fn finish_ci(&mut self, number: u32, lane: CiLane) {
-        let Ok(change) = self.pr(number).map(|p| p.change) else {
-            return;
-        };
         let p = match lane {
             CiLane::Fast => self.sc.risk.fast_ci_catch,
             CiLane::Full => self.sc.risk.full_ci_catch,
         };
-        let mut rng = stream(
-            self.seed,
-            Purpose::Ci,
-            change.0 as u64 + 1,
-            10 + lane as u64,
-        );
-        let caught = self.catches(change, p, &mut rng);
+        let Some(caught) = self.safety_net(number, Purpose::Ci, 10 + lane as u64, p) else {
+            return;
+        };
         let conclusion = if caught > 0 {
             CheckConclusion::Failure
         } else {
@@ -406,12 +406,10 @@ impl World<'_> {
     }
 
     pub(super) fn finish_smoke(&mut self, number: u32) {
-        let Ok(change) = self.pr(number).map(|p| p.change) else {
+        let Some(caught) = self.safety_net(number, Purpose::Smoke, 1, self.sc.risk.smoke_catch)
+        else {
             return;
         };
-        let mut rng = stream(self.seed, Purpose::Smoke, change.0 as u64 + 1, 1);
-        let p = self.sc.risk.smoke_catch;
-        let caught = self.catches(change, p, &mut rng);
         let conclusion = if caught > 0 {
             CheckConclusion::Failure
         } else {

@@ -7,13 +7,18 @@ use crate::world::journal::{Actor, EntryKind};
 use crate::world::World;
 
 impl World<'_> {
-    pub fn set_flag(&mut self, name: &str, enabled: bool) -> Result<(), OpError> {
-        let f = self
-            .sc
+    fn flag_index(&self, name: &str) -> Result<usize, OpError> {
+        self.sc
             .flags
             .iter()
             .position(|f| f.name == name)
-            .ok_or_else(|| OpError::UnknownFlag(name.to_string()))?;
+            .ok_or_else(|| OpError::UnknownFlag(name.to_string()))
+    }
+
+    /// Turns a flag on or off in the flag service; SDKs follow after the
+    /// team's `flag_propagation` delay.
+    pub fn set_flag(&mut self, name: &str, enabled: bool) -> Result<(), OpError> {
+        let f = self.flag_index(name)?;
         self.flags[f].configured = enabled;
         self.counts.flag_actions += 1;
         self.counts.flag_flips += 1;
@@ -29,12 +34,7 @@ impl World<'_> {
     }
 
     pub fn flag_enabled(&self, name: &str) -> Result<bool, OpError> {
-        let f = self
-            .sc
-            .flags
-            .iter()
-            .position(|f| f.name == name)
-            .ok_or_else(|| OpError::UnknownFlag(name.to_string()))?;
+        let f = self.flag_index(name)?;
         Ok(self.flags[f].configured)
     }
 
