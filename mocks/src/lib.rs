@@ -1,0 +1,10 @@
+//! HTTP fakes of the control plane a team uses during an incident —
+//! GitHub, Argo CD, Argo Rollouts, Prometheus and Unleash — answering from
+//! the simulated world, faithful enough for real clients.
+//!
+//! Each fake is one module. Its request handling is a pure function from a
+//! request to a status and a JSON body, over state that lives in the
+//! simulated world; the wiremock mounting is a thin layer on top.
+
+pub mod prometheus;
+pub mod unleash;

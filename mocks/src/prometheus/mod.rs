@@ -1,0 +1,1 @@
+//! The Prometheus HTTP API fake (to be written).

@@ -1,0 +1,1 @@
+//! The Unleash fake (to be written).
