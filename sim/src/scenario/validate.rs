@@ -3,7 +3,7 @@
 //! dependency graph. Every problem is collected, located and reported
 //! together.
 
-use super::error::{ScenarioError, ScenarioErrors};
+use super::error::{did_you_mean, ScenarioError, ScenarioErrors};
 use super::locate::Locations;
 use super::model::*;
 use super::raw::*;
@@ -145,7 +145,11 @@ impl Ctx<'_> {
         match self.services.iter().position(|s| s == name) {
             Some(i) => Some(ServiceId(i as u32)),
             None => {
-                let hint = format!("known services: {}", self.services.join(", "));
+                let known = format!("known services: {}", self.services.join(", "));
+                let hint = match did_you_mean(name, self.services.iter().map(String::as_str)) {
+                    Some(close) => format!("did you mean `{close}`? {known}"),
+                    None => known,
+                };
                 self.err_hint(path, format!("unknown service `{name}`"), hint);
                 None
             }
