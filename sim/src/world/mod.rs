@@ -37,7 +37,7 @@ use traffic::{add_cause, first_cause, Cause, Cohort, Load, Root};
 
 pub use ops::{
     AppView, CheckConclusion, CheckView, CulpritKind, CulpritView, Diagnosis, HistoryView, OpError,
-    PullRequestView, ReviewState,
+    PullRequestView, RestCheck, RestPull, ReviewState, BASE_SHA, FAST_LANE_LABELS, FULL_LANE_LABEL,
 };
 
 /// Scrape intervals that share one traffic stream: common random numbers
@@ -150,6 +150,8 @@ pub struct World<'s> {
     pub(crate) counts: ops::Counts,
     /// Defects that failed at least one request.
     pub(crate) harmful: Vec<bool>,
+    /// Git branches pushed over the REST API: (name, sha).
+    pub(crate) branches: Vec<(String, String)>,
     /// Scratch buffer for failures by cause, reused across draws.
     draw_buf: Vec<(Cause, u64)>,
     /// Loads changed since health was last derived.
@@ -207,6 +209,7 @@ impl<'s> World<'s> {
             deployments: Vec::new(),
             counts: ops::Counts::default(),
             harmful: Vec::new(),
+            branches: Vec::new(),
             draw_buf: Vec::new(),
             health_stale: true,
         };

@@ -153,6 +153,7 @@ impl World<'_> {
             builds: Vec::new(),
             bases: Vec::new(),
         });
+        let opened_at = self.now();
         self.prs.push(PullRequest {
             change: change_id,
             review: ReviewState::None,
@@ -160,6 +161,16 @@ impl World<'_> {
             smoke: None,
             merged: false,
             closed: false,
+            meta: PrMeta {
+                title: title.clone(),
+                body: String::new(),
+                head_ref: format!("hotfix/pr-{number}"),
+                base_ref: "main".to_string(),
+                labels: Vec::new(),
+                opened_at,
+                merged_at: None,
+                reviews: Vec::new(),
+            },
         });
         // A fix for one of our own regressions means the deployment that
         // introduced it needed remediation.
@@ -246,9 +257,12 @@ impl World<'_> {
         };
         let mut rng = stream(self.seed, Purpose::Ci, change.0 as u64 + 1, lane as u64);
         let d = dist.sample(&mut rng);
+        let started = self.now();
         self.pr_mut(number)?.checks.push(Check {
             lane,
             conclusion: None,
+            started,
+            completed: None,
         });
         self.start_op(OpKind::Ci { pr: number, lane }, d);
         self.say(
@@ -289,7 +303,10 @@ impl World<'_> {
                 reason: reason.to_string(),
             });
         }
-        self.pr_mut(number)?.merged = true;
+        let now = self.now();
+        let pr = self.pr_mut(number)?;
+        pr.merged = true;
+        pr.meta.merged_at = Some(now);
         self.say(
             Actor::Responder,
             EntryKind::Merge,
@@ -380,6 +397,7 @@ impl World<'_> {
         } else {
             CheckConclusion::Success
         };
+        let now = self.now();
         if let Ok(pr) = self.pr_mut(number) {
             if let Some(check) = pr
                 .checks
@@ -388,6 +406,7 @@ impl World<'_> {
                 .find(|c| c.lane == lane && c.conclusion.is_none())
             {
                 check.conclusion = Some(conclusion);
+                check.completed = Some(now);
             }
         }
         self.say(

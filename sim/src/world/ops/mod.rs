@@ -9,10 +9,12 @@
 
 mod argo;
 mod github;
+mod github_rest;
 mod people;
 mod prometheus;
 mod unleash;
 
+pub use github_rest::{RestCheck, RestPull, BASE_SHA, FAST_LANE_LABELS, FULL_LANE_LABEL};
 use serde::Serialize;
 
 use super::code::{ChangeId, VersionId};
@@ -20,7 +22,7 @@ use super::journal::{Actor, EntryKind};
 use super::{DeploymentOutcome, World};
 use crate::scenario::{Component, ServiceId};
 use crate::strategy::CiLane;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// Tallies of the responders' actions.
 #[derive(Debug, Clone, Default)]
@@ -89,6 +91,8 @@ pub enum CheckConclusion {
 pub(crate) struct Check {
     pub lane: CiLane,
     pub conclusion: Option<CheckConclusion>,
+    pub started: SimTime,
+    pub completed: Option<SimTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +103,21 @@ pub(crate) struct PullRequest {
     pub smoke: Option<Option<CheckConclusion>>,
     pub merged: bool,
     pub closed: bool,
+    pub meta: PrMeta,
+}
+
+/// What GitHub shows of a pull request beyond its state.
+#[derive(Debug, Clone)]
+pub(crate) struct PrMeta {
+    pub title: String,
+    pub body: String,
+    pub head_ref: String,
+    pub base_ref: String,
+    pub labels: Vec<String>,
+    pub opened_at: SimTime,
+    pub merged_at: Option<SimTime>,
+    /// Reviews submitted, in order: (id, approved?, when).
+    pub reviews: Vec<(u64, bool, SimTime)>,
 }
 
 /// A check run as GitHub reports it.

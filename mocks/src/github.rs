@@ -1,0 +1,606 @@
+//! The GitHub REST fake (paths with or without GitHub Enterprise's
+//! `/api/v3` prefix): branches, pull requests, labels, reviews, check runs,
+//! combined status and merges, answered from the simulated pipeline.
+//!
+//! Bodies carry every field octocrab's models require (api-reference §6.4)
+//! and errors always have a `message`. CI runs are started by labels, as in
+//! the hotfix runbook: `hotfix` or `ci/fast-path` start the fast lane,
+//! `ci/full` the full one. A pull request fixes the culprit its body names
+//! with a `Culprit: N` trailer, else the one failing the most requests.
+
+use gameday_sim::world::{CheckConclusion, OpError, RestPull, World, BASE_SHA};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer};
+
+use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::sim::SharedWorld;
+
+const DOCS: &str = "https://docs.github.com/rest";
+
+fn error(status: u16, message: &str) -> HttpResponse {
+    HttpResponse::json(
+        status,
+        &json!({ "message": message, "documentation_url": DOCS }),
+    )
+}
+
+fn validation(resource: &str, field: &str, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::json(
+        422,
+        &json!({
+            "message": "Validation Failed",
+            "errors": [{ "resource": resource, "field": field, "code": code, "message": message }],
+            "documentation_url": DOCS,
+        }),
+    )
+}
+
+fn op_error(e: OpError) -> HttpResponse {
+    match e {
+        OpError::UnknownPullRequest(_) => error(404, "Not Found"),
+        OpError::NotMergeable { reason, .. } => {
+            error(405, &format!("Pull Request is not mergeable: {reason}"))
+        }
+        OpError::Invalid(m) => validation("PullRequest", "", "invalid", &m),
+        other => validation("PullRequest", "", "invalid", &other.to_string()),
+    }
+}
+
+/// Handles one request against the world. `token` guards mutating calls.
+pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    let path = req.path.strip_prefix("/api/v3").unwrap_or(&req.path);
+    let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let mutating = !matches!(req.method.as_str(), "GET" | "HEAD");
+    if mutating && !authorized(req, token) {
+        return error(401, "Bad credentials");
+    }
+    let [_repos @ "repos", owner, repo, rest @ ..] = seg.as_slice() else {
+        return error(404, "Not Found");
+    };
+    // octocrab parses `url` fields as absolute URLs (api-reference §6.4),
+    // so links are built from the address the client used.
+    let host = req.header("host").unwrap_or("127.0.0.1");
+    let prefix = if req.path.starts_with("/api/v3") {
+        "/api/v3"
+    } else {
+        ""
+    };
+    let base = format!("http://{host}{prefix}/repos/{owner}/{repo}");
+    let ctx = Ctx { world, base };
+    match (req.method.as_str(), rest) {
+        ("POST", ["git", "refs"]) => create_ref(ctx, req),
+        ("GET", ["git", "ref", r @ ..]) => get_ref(ctx, &r.join("/")),
+        ("POST", ["pulls"]) => create_pull(ctx, req),
+        ("GET", ["pulls"]) => list_pulls(ctx),
+        ("GET", ["pulls", n]) => with_number(n, |n| get_pull(ctx, n)),
+        ("PUT", ["pulls", n, "merge"]) => with_number(n, |n| merge(ctx, n, req)),
+        ("GET", ["pulls", n, "merge"]) => with_number(n, |n| is_merged(ctx, n)),
+        ("POST", ["pulls", n, "reviews"]) => with_number(n, |n| review(ctx, n, req)),
+        ("POST", ["pulls", n, "requested_reviewers"]) => {
+            with_number(n, |n| request_reviewers(ctx, n))
+        }
+        ("POST", ["issues", n, "labels"]) => with_number(n, |n| add_labels(ctx, n, req)),
+        ("GET", ["commits", r, "check-runs"]) => check_runs(ctx, r),
+        ("GET", ["commits", r, "status"]) => combined_status(ctx, r),
+        (
+            _,
+            ["git", "refs"] | ["pulls"] | ["pulls", _] | ["pulls", _, _] | ["issues", _, "labels"],
+        ) => error(405, "Method Not Allowed"),
+        _ => error(404, "Not Found"),
+    }
+}
+
+struct Ctx<'a, 'w> {
+    world: &'a mut World<'w>,
+    base: String,
+}
+
+fn authorized(req: &HttpRequest, token: &str) -> bool {
+    let Some(value) = req.header("authorization") else {
+        return false;
+    };
+    let value = value.trim();
+    let given = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .or_else(|| value.strip_prefix("token "))
+        .unwrap_or("");
+    !token.is_empty() && given.trim() == token
+}
+
+fn with_number(n: &str, f: impl FnOnce(u32) -> HttpResponse) -> HttpResponse {
+    match n.parse::<u32>() {
+        Ok(n) if n > 0 => f(n),
+        _ => error(404, "Not Found"),
+    }
+}
+
+fn body_json(req: &HttpRequest) -> Result<Value, HttpResponse> {
+    if req.body.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(&req.body).map_err(|_| error(400, "Problems parsing JSON"))
+}
+
+fn iso(world: &World<'_>, t: gameday_sim::time::SimTime) -> String {
+    world
+        .scenario()
+        .clock
+        .at(t)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+fn create_ref(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let (Some(r), Some(sha)) = (body["ref"].as_str(), body["sha"].as_str()) else {
+        return validation(
+            "Reference",
+            "ref",
+            "missing_field",
+            "`ref` and `sha` are required",
+        );
+    };
+    let Some(name) = r.strip_prefix("refs/heads/").filter(|n| !n.is_empty()) else {
+        return validation(
+            "Reference",
+            "ref",
+            "invalid",
+            "ref must start with refs/ and have at least two slashes",
+        );
+    };
+    if let Err(e) = ctx.world.create_branch(name, sha) {
+        return validation("Reference", "ref", "already_exists", &e.to_string());
+    }
+    HttpResponse::json(201, &ref_json(&ctx.base, name, sha))
+}
+
+fn ref_json(base: &str, name: &str, sha: &str) -> Value {
+    json!({
+        "ref": format!("refs/heads/{name}"),
+        "node_id": format!("REF_{name}"),
+        "url": format!("{base}/git/refs/heads/{name}"),
+        "object": { "type": "commit", "sha": sha, "url": format!("{base}/git/commits/{sha}") },
+    })
+}
+
+fn get_ref(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
+    let name = r.strip_prefix("heads/").unwrap_or(r);
+    match ctx.world.branch_sha(name) {
+        Some(sha) => HttpResponse::json(200, &ref_json(&ctx.base, name, sha)),
+        None => error(404, "Not Found"),
+    }
+}
+
+fn pull_json(world: &World<'_>, base: &str, p: &RestPull) -> Value {
+    let labels: Vec<Value> = p.labels.iter().map(|l| label_json(base, l)).collect();
+    json!({
+        "id": p.number as u64 + 1_000_000,
+        "node_id": format!("PR_{}", p.number),
+        "number": p.number,
+        "url": format!("{base}/pulls/{}", p.number),
+        "html_url": format!("{base}/pull/{}", p.number),
+        "state": if p.open { "open" } else { "closed" },
+        "title": p.title,
+        "body": p.body,
+        "labels": labels,
+        "draft": false,
+        "locked": false,
+        "merged": p.merged,
+        "mergeable": p.open.then_some(p.mergeable_state == "clean"),
+        "mergeable_state": p.mergeable_state,
+        "merge_commit_sha": p.merged.then(|| p.head_sha.clone()),
+        "created_at": iso(world, p.created_at),
+        "updated_at": iso(world, p.created_at),
+        "merged_at": p.merged_at.map(|t| iso(world, t)),
+        "head": { "label": format!("gameday:{}", p.head_ref), "ref": p.head_ref, "sha": p.head_sha },
+        "base": { "label": format!("gameday:{}", p.base_ref), "ref": p.base_ref, "sha": BASE_SHA },
+    })
+}
+
+fn label_json(base: &str, name: &str) -> Value {
+    let id = name
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
+        % 1_000_000_007;
+    json!({
+        "id": id,
+        "node_id": format!("LA_{id}"),
+        "url": format!("{base}/labels/{name}"),
+        "name": name,
+        "description": null,
+        "color": if name == "hotfix" { "d73a4a" } else { "ededed" },
+        "default": false,
+    })
+}
+
+fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let title = body["title"].as_str();
+    let head = body["head"].as_str();
+    let base_ref = body["base"].as_str();
+    let (Some(title), Some(head), Some(base_ref)) = (title, head, base_ref) else {
+        let missing = ["title", "head", "base"]
+            .into_iter()
+            .find(|k| body[*k].as_str().is_none())
+            .unwrap_or("title");
+        return validation(
+            "PullRequest",
+            missing,
+            "missing_field",
+            &format!("`{missing}` is required"),
+        );
+    };
+    let text = body["body"].as_str().unwrap_or("");
+    match ctx
+        .world
+        .open_pull_request_rest(title, text, head, base_ref)
+    {
+        Ok(n) => match ctx.world.rest_pull(n) {
+            Ok(p) => HttpResponse::json(201, &pull_json(ctx.world, &ctx.base, &p))
+                .with_header("location", format!("{}/pulls/{n}", ctx.base)),
+            Err(e) => op_error(e),
+        },
+        Err(OpError::Invalid(m)) if m.starts_with("head") => {
+            validation("PullRequest", "head", "invalid", &m)
+        }
+        Err(e) => op_error(e),
+    }
+}
+
+fn list_pulls(ctx: Ctx<'_, '_>) -> HttpResponse {
+    let pulls: Vec<Value> = (1..=ctx.world.pull_request_count())
+        .rev()
+        .filter_map(|n| ctx.world.rest_pull(n).ok())
+        .filter(|p| p.open)
+        .map(|p| pull_json(ctx.world, &ctx.base, &p))
+        .collect();
+    HttpResponse::json(200, &Value::Array(pulls))
+}
+
+fn get_pull(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
+    match ctx.world.rest_pull(n) {
+        Ok(p) => HttpResponse::json(200, &pull_json(ctx.world, &ctx.base, &p)),
+        Err(e) => op_error(e),
+    }
+}
+
+fn merge(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let p = match ctx.world.rest_pull(n) {
+        Ok(p) => p,
+        Err(e) => return op_error(e),
+    };
+    if let Some(sha) = body["sha"].as_str() {
+        if sha != p.head_sha {
+            return error(
+                409,
+                "Head branch was modified. Review and try the merge again.",
+            );
+        }
+    }
+    match ctx.world.merge(n) {
+        Ok(()) => HttpResponse::json(
+            200,
+            &json!({ "sha": p.head_sha, "merged": true, "message": "Pull Request successfully merged" }),
+        ),
+        Err(OpError::NotMergeable { .. }) => error(405, "Pull Request is not mergeable"),
+        Err(e) => op_error(e),
+    }
+}
+
+fn is_merged(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
+    match ctx.world.rest_pull(n) {
+        Ok(p) if p.merged => HttpResponse::empty(204),
+        _ => error(404, "Not Found"),
+    }
+}
+
+fn review(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let approve = match body["event"].as_str() {
+        Some("APPROVE") => true,
+        Some("REQUEST_CHANGES") => {
+            if body["body"].as_str().is_none_or(str::is_empty) {
+                return validation(
+                    "PullRequestReview",
+                    "body",
+                    "missing_field",
+                    "a body is required to request changes",
+                );
+            }
+            false
+        }
+        Some(other) => {
+            return validation(
+                "PullRequestReview",
+                "event",
+                "invalid",
+                &format!("unsupported event `{other}`; use APPROVE or REQUEST_CHANGES"),
+            )
+        }
+        None => {
+            return validation(
+                "PullRequestReview",
+                "event",
+                "missing_field",
+                "`event` is required",
+            )
+        }
+    };
+    let p = match ctx.world.rest_pull(n) {
+        Ok(p) => p,
+        Err(e) => return op_error(e),
+    };
+    match ctx.world.submit_review(n, approve) {
+        Ok(id) => HttpResponse::json(
+            200,
+            &json!({
+                "id": id,
+                "node_id": format!("PRR_{id}"),
+                "body": body["body"].as_str().unwrap_or(""),
+                "state": if approve { "APPROVED" } else { "CHANGES_REQUESTED" },
+                "html_url": format!("{}/pull/{n}#pullrequestreview-{id}", ctx.base),
+                "pull_request_url": format!("{}/pulls/{n}", ctx.base),
+                "commit_id": p.head_sha,
+                "submitted_at": iso(ctx.world, ctx.world.now()),
+            }),
+        ),
+        Err(e) => op_error(e),
+    }
+}
+
+fn request_reviewers(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
+    if let Err(e) = ctx.world.request_review(n) {
+        return op_error(e);
+    }
+    get_pull_with(ctx, n, 201)
+}
+
+fn get_pull_with(ctx: Ctx<'_, '_>, n: u32, status: u16) -> HttpResponse {
+    match ctx.world.rest_pull(n) {
+        Ok(p) => HttpResponse::json(status, &pull_json(ctx.world, &ctx.base, &p)),
+        Err(e) => op_error(e),
+    }
+}
+
+fn add_labels(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    // `{"labels": [...]}`, or a bare array of names or of `{name}`.
+    let list = match &body {
+        Value::Object(m) => m.get("labels").cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let Some(items) = list.as_array() else {
+        return validation("Label", "labels", "invalid", "`labels` must be an array");
+    };
+    let mut names = Vec::new();
+    for item in items {
+        match item.as_str().or_else(|| item["name"].as_str()) {
+            Some(name) if !name.is_empty() => names.push(name.to_string()),
+            _ => {
+                return validation(
+                    "Label",
+                    "labels",
+                    "invalid",
+                    "labels must be non-empty strings",
+                )
+            }
+        }
+    }
+    match ctx.world.add_labels(n, &names) {
+        Ok(all) => HttpResponse::json(
+            200,
+            &Value::Array(all.iter().map(|l| label_json(&ctx.base, l)).collect()),
+        ),
+        Err(e) => op_error(e),
+    }
+}
+
+fn conclusion(c: Option<CheckConclusion>) -> Value {
+    match c {
+        None => Value::Null,
+        Some(CheckConclusion::Success) => json!("success"),
+        Some(CheckConclusion::Failure) => json!("failure"),
+    }
+}
+
+fn check_runs(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
+    let Some(n) = ctx.world.pull_by_ref(r) else {
+        return HttpResponse::json(200, &json!({ "total_count": 0, "check_runs": [] }));
+    };
+    let p = match ctx.world.rest_pull(n) {
+        Ok(p) => p,
+        Err(e) => return op_error(e),
+    };
+    let pr = pull_json(ctx.world, &ctx.base, &p);
+    let runs: Vec<Value> = p
+        .checks
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "node_id": format!("CR_{}", c.id),
+                "name": c.name,
+                "head_sha": p.head_sha,
+                "status": if c.completed.is_some() { "completed" } else { "in_progress" },
+                "conclusion": conclusion(c.conclusion),
+                "started_at": iso(ctx.world, c.started),
+                "completed_at": c.completed.map(|t| iso(ctx.world, t)),
+                "url": format!("{}/check-runs/{}", ctx.base, c.id),
+                "html_url": format!("{}/runs/{}", ctx.base, c.id),
+                "details_url": format!("{}/runs/{}", ctx.base, c.id),
+                "output": {
+                    "title": c.name,
+                    "summary": "",
+                    "text": null,
+                    "annotations_count": 0,
+                    "annotations_url": format!("{}/check-runs/{}/annotations", ctx.base, c.id),
+                },
+                "check_suite": { "id": c.id },
+                "pull_requests": [pr.clone()],
+            })
+        })
+        .collect();
+    HttpResponse::json(
+        200,
+        &json!({ "total_count": runs.len(), "check_runs": runs }),
+    )
+}
+
+fn combined_status(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
+    let Some(n) = ctx.world.pull_by_ref(r) else {
+        return error(404, "Not Found");
+    };
+    let p = match ctx.world.rest_pull(n) {
+        Ok(p) => p,
+        Err(e) => return op_error(e),
+    };
+    let state_of = |c: Option<CheckConclusion>| match c {
+        None => "pending",
+        Some(CheckConclusion::Success) => "success",
+        Some(CheckConclusion::Failure) => "failure",
+    };
+    let statuses: Vec<Value> = p
+        .checks
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "node_id": format!("SC_{}", c.id),
+                "state": state_of(c.conclusion),
+                "context": c.name,
+                "description": null,
+                "target_url": null,
+                "url": format!("{}/statuses/{}", ctx.base, p.head_sha),
+                "created_at": iso(ctx.world, c.started),
+                "updated_at": iso(ctx.world, c.completed.unwrap_or(c.started)),
+            })
+        })
+        .collect();
+    // api-reference §6.3: failure if any failed, pending if none or any
+    // pending, success if all succeeded.
+    let state = if p
+        .checks
+        .iter()
+        .any(|c| c.conclusion == Some(CheckConclusion::Failure))
+    {
+        "failure"
+    } else if p.checks.is_empty() || p.checks.iter().any(|c| c.conclusion.is_none()) {
+        "pending"
+    } else {
+        "success"
+    };
+    HttpResponse::json(
+        200,
+        &json!({
+            "state": state,
+            "statuses": statuses,
+            "sha": p.head_sha,
+            "total_count": p.checks.len(),
+            "commit_url": format!("{}/commits/{}", ctx.base, p.head_sha),
+            "url": format!("{}/commits/{}/status", ctx.base, p.head_sha),
+        }),
+    )
+}
+
+/// Mounts the GitHub fake on `server`, one named mock per endpoint and a
+/// catch-all answering GitHub's 404.
+pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+    let routes: [(&str, &str, &str); 11] = [
+        (
+            "POST",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/git/refs$",
+            "github: create a branch",
+        ),
+        (
+            "GET",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/git/ref/.+$",
+            "github: get a ref",
+        ),
+        (
+            "POST",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls$",
+            "github: open a pull request",
+        ),
+        (
+            "GET",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls(/[^/]+)?$",
+            "github: get pull requests",
+        ),
+        (
+            "PUT",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
+            "github: merge",
+        ),
+        (
+            "GET",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
+            "github: is merged",
+        ),
+        (
+            "POST",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/reviews$",
+            "github: submit a review",
+        ),
+        (
+            "POST",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/requested_reviewers$",
+            "github: request a review",
+        ),
+        (
+            "POST",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/issues/[^/]+/labels$",
+            "github: add labels",
+        ),
+        (
+            "GET",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/check-runs$",
+            "github: list check runs",
+        ),
+        (
+            "GET",
+            r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/status$",
+            "github: combined status",
+        ),
+    ];
+    for (m, p, name) in routes {
+        let w = world.clone();
+        let t = token.clone();
+        Mock::given(method(m))
+            .and(path_regex(p))
+            .respond_with(Handler(move |req: &HttpRequest| {
+                handle(req, &mut w.lock(), &t)
+            }))
+            .with_priority(1)
+            .named(name)
+            .mount(server)
+            .await;
+    }
+    let w = world.clone();
+    let t = token.clone();
+    Mock::given(path_regex(".*"))
+        .respond_with(Handler(move |req: &HttpRequest| {
+            handle(req, &mut w.lock(), &t)
+        }))
+        .with_priority(u8::MAX)
+        .named("github: anything else")
+        .mount(server)
+        .await;
+}

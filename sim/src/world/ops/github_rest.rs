@@ -1,0 +1,243 @@
+//! The GitHub REST view of the pipeline: branches, pull requests opened by
+//! people or tools (the culprit named by a `Culprit: N` trailer, else the
+//! most damaging one), labels that start CI lanes, reviews submitted by
+//! people, and everything a REST fake needs to render GitHub's objects.
+
+use super::*;
+use crate::strategy::CiLane;
+use crate::time::SimTime;
+use crate::world::code::DefectId;
+use crate::world::journal::{Actor, EntryKind};
+use crate::world::traffic::Root;
+use crate::world::World;
+
+/// Labels that start the fast CI lane (the runbook's `hotfix` label).
+pub const FAST_LANE_LABELS: [&str; 2] = ["hotfix", "ci/fast-path"];
+/// Label that starts the full CI lane.
+pub const FULL_LANE_LABEL: &str = "ci/full";
+
+/// A check run as the REST fake renders it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestCheck {
+    pub id: u64,
+    pub name: &'static str,
+    pub started: SimTime,
+    pub completed: Option<SimTime>,
+    pub conclusion: Option<CheckConclusion>,
+}
+
+/// A pull request as the REST fake renders it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestPull {
+    pub number: u32,
+    pub title: String,
+    pub body: String,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub open: bool,
+    pub merged: bool,
+    pub merged_at: Option<SimTime>,
+    pub created_at: SimTime,
+    pub labels: Vec<String>,
+    pub review: ReviewState,
+    /// GitHub's `mergeable_state`: `clean`, `blocked` or `unstable`.
+    pub mergeable_state: &'static str,
+    pub checks: Vec<RestCheck>,
+    pub reviews: Vec<(u64, bool, SimTime)>,
+}
+
+/// The sha `main` points at before any merge.
+pub const BASE_SHA: &str = "6d1f0c1a2b3c4d5e6f708192a3b4c5d6e7f80912";
+
+impl World<'_> {
+    /// Number of pull requests opened so far (numbers run from 1).
+    pub fn pull_request_count(&self) -> u32 {
+        self.prs.len() as u32
+    }
+
+    /// A pull request as GitHub would show it.
+    pub fn rest_pull(&self, number: u32) -> Result<RestPull, OpError> {
+        let pr = self.pr(number)?;
+        let change = &self.changes[pr.change.index()];
+        let failing = pr
+            .checks
+            .iter()
+            .any(|c| c.conclusion == Some(CheckConclusion::Failure));
+        let running = pr.checks.iter().any(|c| c.conclusion.is_none());
+        let mergeable_state = if failing {
+            "unstable"
+        } else if running
+            || matches!(
+                pr.review,
+                ReviewState::Pending | ReviewState::ChangesRequested
+            )
+        {
+            "blocked"
+        } else {
+            "clean"
+        };
+        Ok(RestPull {
+            number,
+            title: pr.meta.title.clone(),
+            body: pr.meta.body.clone(),
+            head_ref: pr.meta.head_ref.clone(),
+            head_sha: change.head_sha.clone(),
+            base_ref: pr.meta.base_ref.clone(),
+            open: !pr.merged && !pr.closed,
+            merged: pr.merged,
+            merged_at: pr.meta.merged_at,
+            created_at: pr.meta.opened_at,
+            labels: pr.meta.labels.clone(),
+            review: pr.review,
+            mergeable_state,
+            checks: pr
+                .checks
+                .iter()
+                .enumerate()
+                .map(|(i, c)| RestCheck {
+                    id: number as u64 * 100 + i as u64 + 1,
+                    name: c.lane.check_name(),
+                    started: c.started,
+                    completed: c.completed,
+                    conclusion: c.conclusion,
+                })
+                .collect(),
+            reviews: pr.meta.reviews.clone(),
+        })
+    }
+
+    /// The pull request whose head is `git_ref` (a sha or a branch name).
+    pub fn pull_by_ref(&self, git_ref: &str) -> Option<u32> {
+        (1..=self.pull_request_count()).rev().find(|&n| {
+            let pr = &self.prs[n as usize - 1];
+            self.changes[pr.change.index()].head_sha == git_ref
+                || pr.meta.head_ref == git_ref
+                || git_ref.strip_prefix("heads/") == Some(pr.meta.head_ref.as_str())
+        })
+    }
+
+    /// Creates a branch; fails if it exists.
+    pub fn create_branch(&mut self, name: &str, sha: &str) -> Result<(), OpError> {
+        if self.branches.iter().any(|(b, _)| b == name) {
+            return Err(OpError::Invalid("Reference already exists".into()));
+        }
+        self.branches.push((name.to_string(), sha.to_string()));
+        Ok(())
+    }
+
+    /// The sha a branch points at.
+    pub fn branch_sha(&self, name: &str) -> Option<&str> {
+        self.branches
+            .iter()
+            .find(|(b, _)| b == name)
+            .map(|(_, s)| s.as_str())
+    }
+
+    /// The culprit failing the most requests right now, across services.
+    pub fn top_culprit(&mut self) -> Option<u32> {
+        let mut best: Option<(DefectId, f64)> = None;
+        for s in self.sc.service_ids() {
+            for &(cause, p) in &self.load(s).by_cause {
+                let d = match cause.root {
+                    Root::Baseline => continue,
+                    Root::Fault(f) => DefectId(f.0),
+                    Root::Regression(d) => d,
+                };
+                if best.is_none_or(|(_, q)| p > q) {
+                    best = Some((d, p));
+                }
+            }
+        }
+        best.map(|(d, _)| d.0)
+    }
+
+    /// Opens a pull request from branch `head` (GitHub's create-PR call).
+    /// The body's `Culprit: N` trailer names what it fixes (default: the
+    /// most damaging culprit); `Reworks: #N` makes it a rework.
+    pub fn open_pull_request_rest(
+        &mut self,
+        title: &str,
+        body: &str,
+        head: &str,
+        base: &str,
+    ) -> Result<u32, OpError> {
+        let head = head.rsplit(':').next().unwrap_or(head);
+        if self.branch_sha(head).is_none() {
+            return Err(OpError::Invalid(format!(
+                "head: branch `{head}` does not exist"
+            )));
+        }
+        let trailer = |key: &str| -> Option<u32> {
+            body.lines().find_map(|l| {
+                let v = l.trim().strip_prefix(key)?.trim().trim_start_matches('#');
+                v.parse().ok()
+            })
+        };
+        let culprit = match trailer("Culprit:") {
+            Some(c) => c,
+            None => self.top_culprit().ok_or_else(|| {
+                OpError::Invalid(
+                    "nothing is failing: no culprit for this pull request to fix".into(),
+                )
+            })?,
+        };
+        let view = self.open_pull_request(culprit, trailer("Reworks:"))?;
+        let pr = self.pr_mut(view.number)?;
+        pr.meta.title = title.to_string();
+        pr.meta.body = body.to_string();
+        pr.meta.head_ref = head.to_string();
+        pr.meta.base_ref = base.to_string();
+        Ok(view.number)
+    }
+
+    /// Adds labels; `hotfix`/`ci/fast-path` start the fast CI lane and
+    /// `ci/full` the full one. Returns every label now on the pull request.
+    pub fn add_labels(&mut self, number: u32, labels: &[String]) -> Result<Vec<String>, OpError> {
+        let mut lanes = Vec::new();
+        {
+            let pr = self.pr_mut(number)?;
+            for l in labels {
+                if pr.meta.labels.contains(l) {
+                    continue;
+                }
+                pr.meta.labels.push(l.clone());
+                if FAST_LANE_LABELS.contains(&l.as_str()) {
+                    lanes.push(CiLane::Fast);
+                } else if l == FULL_LANE_LABEL {
+                    lanes.push(CiLane::Full);
+                }
+            }
+        }
+        for lane in lanes {
+            self.run_checks(number, lane)?;
+        }
+        Ok(self.pr(number)?.meta.labels.clone())
+    }
+
+    /// A person submits a review (`APPROVE` or `REQUEST_CHANGES`).
+    pub fn submit_review(&mut self, number: u32, approve: bool) -> Result<u64, OpError> {
+        let now = self.now();
+        let pr = self.pr_mut(number)?;
+        pr.review = if approve {
+            ReviewState::Approved
+        } else {
+            ReviewState::ChangesRequested
+        };
+        let id = number as u64 * 1000 + pr.meta.reviews.len() as u64 + 1;
+        pr.meta.reviews.push((id, approve, now));
+        self.say(
+            Actor::Responder,
+            EntryKind::Review,
+            format!(
+                "PR #{number} {} by a reviewer",
+                if approve {
+                    "approved"
+                } else {
+                    "sent back with changes requested"
+                }
+            ),
+        );
+        Ok(id)
+    }
+}
