@@ -86,6 +86,21 @@ pub(crate) struct App {
     /// Blue/green: the previous colour, kept warm for a quick switch back.
     pub standby: Option<VersionId>,
     pub history: Vec<(u32, VersionId, SimTime)>,
+    /// The last sync, rollback or switch: what Argo CD shows as
+    /// `operationState`.
+    pub operation: Option<AppOperation>,
+}
+
+/// A deployment operation on one application.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppOperation {
+    /// `sync`, `rollback` or `switch`.
+    pub kind: &'static str,
+    /// The build being rolled out.
+    pub revision: String,
+    pub started: SimTime,
+    /// `None` while running.
+    pub finished: Option<SimTime>,
 }
 
 impl App {
@@ -283,7 +298,9 @@ impl<'s> World<'s> {
                 stable: cur,
                 canary: None,
                 standby: None,
-                history: vec![(1, prev, SimTime::START), (2, cur, SimTime::START)],
+                // Argo CD numbers history entries from 0 (api-reference §3.3).
+                history: vec![(0, prev, SimTime::START), (1, cur, SimTime::START)],
+                operation: None,
             });
             self.counters[s.index()].push(Counter {
                 version: cur,

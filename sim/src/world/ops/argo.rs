@@ -92,6 +92,7 @@ impl World<'_> {
             builds.push((s, v));
             bases.push((s, base));
         }
+        self.begin_app_operations("sync", &builds);
         let change = &mut self.changes[c.index()];
         change.builds = builds;
         change.bases = bases;
@@ -156,6 +157,41 @@ impl World<'_> {
             return Err(OpError::NoRollout(number));
         }
         Ok((c, builds))
+    }
+
+    /// Records an operation starting on the applications of `targets`.
+    pub(super) fn begin_app_operations(
+        &mut self,
+        kind: &'static str,
+        targets: &[(ServiceId, VersionId)],
+    ) {
+        let now = self.now();
+        for &(s, v) in targets {
+            self.apps[s.index()].operation = Some(crate::world::AppOperation {
+                kind,
+                revision: self.versions[v.index()].label.clone(),
+                started: now,
+                finished: None,
+            });
+        }
+    }
+
+    /// Marks the applications an operation touched as done.
+    pub(super) fn finish_app_operations(&mut self, kind: &OpKind) {
+        let services: Vec<ServiceId> = match kind {
+            OpKind::Deploy { pr, .. } | OpKind::Switch { pr, .. } => self
+                .pr(*pr)
+                .map(|p| self.changes[p.change.index()].ships_to.clone())
+                .unwrap_or_default(),
+            OpKind::Rollback { targets, .. } => targets.iter().map(|t| t.0).collect(),
+            _ => return,
+        };
+        let now = self.now();
+        for s in services {
+            if let Some(op) = self.apps[s.index()].operation.as_mut() {
+                op.finished.get_or_insert(now);
+            }
+        }
     }
 
     /// Sets the canary weight of a change's rollout (a `setWeight` step).
@@ -302,6 +338,7 @@ impl World<'_> {
             })
             .collect::<Vec<_>>()
             .join(", ");
+        self.begin_app_operations("rollback", &targets);
         self.start_op(OpKind::Rollback { targets, pr }, d);
         self.counts.rollbacks += 1;
         self.say(
@@ -320,6 +357,12 @@ impl World<'_> {
             return Err(OpError::NoRollout(number));
         }
         let d = self.deploy_duration(2);
+        let targets = if to_new {
+            self.changes[c.index()].builds.clone()
+        } else {
+            self.changes[c.index()].bases.clone()
+        };
+        self.begin_app_operations("switch", &targets);
         self.start_op(OpKind::Switch { pr: number, to_new }, d);
         Ok(())
     }
@@ -334,12 +377,14 @@ impl World<'_> {
                 .canary
                 .map(|(v, w, _)| (self.versions[v.index()].label.clone(), w)),
             operation_running: self.app_busy(s),
+            operation: a.operation.clone(),
             history: a
                 .history
                 .iter()
-                .map(|&(id, v, _)| HistoryView {
+                .map(|&(id, v, at)| HistoryView {
                     id,
                     revision: self.versions[v.index()].label.clone(),
+                    deployed_at: at,
                     pr: self.versions[v.index()]
                         .change
                         .map(|c| self.changes[c.index()].number),

@@ -240,4 +240,19 @@ impl World<'_> {
         );
         Ok(id)
     }
+
+    /// The newest merged pull request that ships to `app` and has not been
+    /// deployed yet, optionally the one whose head sha is `revision`: what
+    /// an Argo CD sync of `app` picks up.
+    pub fn undeployed_merge_for(&self, app: &str, revision: Option<&str>) -> Option<u32> {
+        let s = self.sc.service_by_name(app)?;
+        (1..=self.pull_request_count()).rev().find(|&n| {
+            let pr = &self.prs[n as usize - 1];
+            let change = &self.changes[pr.change.index()];
+            pr.merged
+                && change.builds.is_empty()
+                && change.ships_to.contains(&s)
+                && revision.is_none_or(|r| r == change.head_sha)
+        })
+    }
 }

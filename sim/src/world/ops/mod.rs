@@ -148,6 +148,7 @@ pub struct PullRequestView {
 pub struct HistoryView {
     pub id: u32,
     pub revision: String,
+    pub deployed_at: SimTime,
     /// The pull request the build came from, if the responders made it.
     pub pr: Option<u32>,
 }
@@ -161,6 +162,8 @@ pub struct AppView {
     pub canary: Option<(String, f64)>,
     /// An operation (sync, rollback, switch) is running.
     pub operation_running: bool,
+    /// The last operation, running or finished.
+    pub operation: Option<crate::world::AppOperation>,
     pub history: Vec<HistoryView>,
 }
 
@@ -261,6 +264,7 @@ impl World<'_> {
     pub(crate) fn complete_op(&mut self, id: u32) {
         let kind = self.ops[id as usize].kind.clone();
         self.ops[id as usize].done = true;
+        self.finish_app_operations(&kind);
         match kind {
             OpKind::Review { pr } => self.finish_review(pr),
             OpKind::Ci { pr, lane } => self.finish_ci(pr, lane),

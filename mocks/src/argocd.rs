@@ -1,0 +1,445 @@
+//! The Argo CD REST fake: applications (one per simulated service) with
+//! sync status, health, the last operation and the deployment history;
+//! sync of a merged change and rollback to a history entry.
+//!
+//! Shapes follow api-reference §3: errors as `{error, code, message}` with
+//! grpc-gateway's status mapping; an unknown application is 403 without a
+//! `project` query parameter and 404 with one; `operation` is set and
+//! `operationState.finishedAt` absent while a sync runs, so a waiting
+//! client (`argocd app wait` semantics) sees it finish. A sync of an
+//! application deploys the newest merged change that ships to it (every
+//! application that builds that change syncs with it).
+
+use gameday_sim::prob::Ratio;
+use gameday_sim::time::SimTime;
+use gameday_sim::world::{AppView, OpError, World};
+use serde_json::{json, Value};
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer};
+
+use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::sim::SharedWorld;
+
+/// gRPC status codes used in error bodies (api-reference §3.4).
+const INVALID_ARGUMENT: u16 = 3;
+const NOT_FOUND: u16 = 5;
+const PERMISSION_DENIED: u16 = 7;
+const FAILED_PRECONDITION: u16 = 9;
+const UNAUTHENTICATED: u16 = 16;
+const UNIMPLEMENTED: u16 = 12;
+
+fn error(status: u16, code: u16, message: &str) -> HttpResponse {
+    HttpResponse::json(
+        status,
+        &json!({ "error": message, "code": code, "message": message }),
+    )
+}
+
+/// Whether `req` carries the session token as a bearer token (Argo CD only
+/// accepts JWT-shaped tokens: three dot-separated parts).
+fn authorized(req: &HttpRequest, token: &str) -> bool {
+    let bearer = req
+        .header("authorization")
+        .and_then(|v| v.trim().strip_prefix("Bearer "))
+        .map(str::trim);
+    let cookie = req.header("cookie").and_then(|c| {
+        c.split(';')
+            .find_map(|kv| kv.trim().strip_prefix("argocd.token="))
+    });
+    match bearer.or(cookie) {
+        Some(t) => t == token && t.split('.').count() == 3,
+        None => false,
+    }
+}
+
+/// Handles one request against the world.
+pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    if req.path == "/api/version" {
+        return HttpResponse::json(
+            200,
+            &json!({ "Version": "v2.13.0+gameday", "BuildDate": "", "GitCommit": "gameday" }),
+        );
+    }
+    if !authorized(req, token) {
+        return error(401, UNAUTHENTICATED, "no session information");
+    }
+    let seg: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let project_given = req.query_pairs().iter().any(|(k, _)| k == "project");
+    match (req.method.as_str(), seg.as_slice()) {
+        ("GET", ["api", "v1", "applications"]) => list(world),
+        ("GET", ["api", "v1", "applications", name]) => {
+            with_app(world, name, project_given, |w, app| {
+                HttpResponse::json(200, &application_json(w, &app))
+            })
+        }
+        ("POST", ["api", "v1", "applications", name, "sync"]) => {
+            sync(world, name, req, project_given)
+        }
+        ("POST", ["api", "v1", "applications", name, "rollback"]) => {
+            rollback(world, name, req, project_given)
+        }
+        (_, ["api", "v1", "applications", ..]) => error(405, UNIMPLEMENTED, "method not allowed"),
+        _ => error(404, NOT_FOUND, "Not Found"),
+    }
+}
+
+fn with_app(
+    world: &mut World<'_>,
+    name: &str,
+    project_given: bool,
+    f: impl FnOnce(&mut World<'_>, AppView) -> HttpResponse,
+) -> HttpResponse {
+    match world.application(name) {
+        Ok(app) => f(world, app),
+        // api-reference §3.4: without `project`, a missing app is 403.
+        Err(_) if !project_given => error(403, PERMISSION_DENIED, "permission denied"),
+        Err(_) => error(
+            404,
+            NOT_FOUND,
+            &format!("applications.argoproj.io \"{name}\" not found"),
+        ),
+    }
+}
+
+fn iso(world: &World<'_>, t: SimTime) -> String {
+    world
+        .scenario()
+        .clock
+        .at(t)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+fn application_json(world: &World<'_>, app: &AppView) -> Value {
+    let target = app
+        .canary
+        .as_ref()
+        .map(|(v, _)| v.clone())
+        .unwrap_or_else(|| app.stable.clone());
+    let running = app.operation_running;
+    let op = app.operation.as_ref();
+    let health = if running { "Progressing" } else { "Healthy" };
+    let sync_status = if running { "OutOfSync" } else { "Synced" };
+    let history: Vec<Value> = app
+        .history
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id,
+                "revision": h.revision,
+                "deployedAt": iso(world, h.deployed_at),
+                "deployStartedAt": iso(world, h.deployed_at),
+            })
+        })
+        .collect();
+    let operation_state = op.map(|o| {
+        let mut state = json!({
+            "phase": if o.finished.is_some() { "Succeeded" } else { "Running" },
+            "message": if o.finished.is_some() { "successfully synced (all tasks run)" } else { "one or more tasks are running" },
+            "startedAt": iso(world, o.started),
+            "operation": { "sync": { "revision": o.revision }, "initiatedBy": { "username": "gameday" } },
+            "syncResult": { "revision": o.revision, "resources": [{
+                "group": "argoproj.io", "version": "v1alpha1", "kind": "Rollout", "namespace": "prod",
+                "name": app.name, "status": "Synced", "syncPhase": "Sync", "hookPhase": "", "message": ""
+            }]},
+        });
+        if let Some(done) = o.finished {
+            state["finishedAt"] = json!(iso(world, done));
+        }
+        state
+    });
+    // reconciledAt never precedes finishedAt (api-reference §3.5).
+    let reconciled = op
+        .and_then(|o| o.finished)
+        .unwrap_or(world.now())
+        .max(world.now());
+    json!({
+        "metadata": { "name": app.name, "namespace": "argocd", "resourceVersion": world.now().as_millis().to_string() },
+        "spec": {
+            "project": "default",
+            "source": { "repoURL": "https://git.example/gameday/deploy.git", "path": app.name, "targetRevision": "HEAD" },
+            "destination": { "server": "https://kubernetes.default.svc", "namespace": "prod" },
+        },
+        "operation": if running { op.map(|o| json!({ "sync": { "revision": o.revision }, "initiatedBy": { "username": "gameday" } })) } else { None },
+        "status": {
+            "sync": { "status": sync_status, "revision": target },
+            "health": { "status": health },
+            "reconciledAt": iso(world, reconciled),
+            "operationState": operation_state,
+            "history": history,
+            "summary": { "images": [format!("registry.example/{}:{}", app.name, app.stable)] },
+            "resources": [{
+                "group": "argoproj.io", "version": "v1alpha1", "kind": "Rollout", "namespace": "prod",
+                "name": app.name, "status": sync_status, "health": { "status": health }
+            }],
+        },
+    })
+}
+
+fn list(world: &mut World<'_>) -> HttpResponse {
+    let names: Vec<String> = world
+        .scenario()
+        .services
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let items: Vec<Value> = names
+        .iter()
+        .filter_map(|n| world.application(n).ok())
+        .map(|a| application_json(world, &a))
+        .collect();
+    HttpResponse::json(200, &json!({ "metadata": {}, "items": items }))
+}
+
+fn body(req: &HttpRequest) -> Result<Value, HttpResponse> {
+    if req.body.is_empty() {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(&req.body)
+        .map_err(|e| error(400, INVALID_ARGUMENT, &format!("invalid request body: {e}")))
+}
+
+fn sync(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> HttpResponse {
+    let b = match body(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let revision = b["revision"]
+        .as_str()
+        .filter(|r| !r.is_empty() && *r != "HEAD");
+    with_app(world, name, project, |w, app| {
+        if app.operation_running {
+            return error(
+                400,
+                FAILED_PRECONDITION,
+                "another operation is already in progress",
+            );
+        }
+        let Some(pr) = w.undeployed_merge_for(name, revision) else {
+            return error(
+                400,
+                FAILED_PRECONDITION,
+                &match revision {
+                    Some(r) => format!("revision {r} is not a merged change that ships to {name}"),
+                    None => format!("nothing to sync: no merged change for {name} is waiting"),
+                },
+            );
+        };
+        match w.deploy(pr, Ratio::ONE) {
+            Ok(()) => match w.application(name) {
+                Ok(app) => HttpResponse::json(200, &application_json(w, &app)),
+                Err(e) => op_error(e),
+            },
+            Err(e) => op_error(e),
+        }
+    })
+}
+
+fn rollback(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> HttpResponse {
+    let b = match body(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    // `id` is an int64: a JSON number, or a string as grpc-gateway also accepts.
+    let id = b["id"]
+        .as_u64()
+        .or_else(|| b["id"].as_str().and_then(|s| s.parse().ok()));
+    let Some(id) = id.and_then(|i| u32::try_from(i).ok()) else {
+        return error(400, INVALID_ARGUMENT, "rollback needs a history `id`");
+    };
+    with_app(world, name, project, |w, app| {
+        if app.operation_running {
+            return error(
+                400,
+                FAILED_PRECONDITION,
+                "another operation is already in progress",
+            );
+        }
+        match w.rollback_app(name, id) {
+            Ok(()) => match w.application(name) {
+                Ok(app) => HttpResponse::json(200, &application_json(w, &app)),
+                Err(e) => op_error(e),
+            },
+            Err(OpError::UnknownRevision { .. }) => error(
+                400,
+                INVALID_ARGUMENT,
+                &format!("application {name} does not have deployment with id {id}"),
+            ),
+            Err(e) => op_error(e),
+        }
+    })
+}
+
+fn op_error(e: OpError) -> HttpResponse {
+    match e {
+        OpError::Busy(_) => error(
+            400,
+            FAILED_PRECONDITION,
+            "another operation is already in progress",
+        ),
+        OpError::UnknownService(_) => error(403, PERMISSION_DENIED, "permission denied"),
+        other => error(400, FAILED_PRECONDITION, &other.to_string()),
+    }
+}
+
+/// Mounts the Argo CD fake on `server`.
+pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+    let routes: [(&str, &str); 3] = [
+        (
+            r"^/api/v1/applications/[^/]+/sync$",
+            "argocd: sync an application",
+        ),
+        (
+            r"^/api/v1/applications/[^/]+/rollback$",
+            "argocd: roll an application back",
+        ),
+        (
+            r"^/api/v1/applications(/[^/]+)?$",
+            "argocd: get applications",
+        ),
+    ];
+    for (p, name) in routes {
+        let w = world.clone();
+        let t = token.clone();
+        Mock::given(path_regex(p))
+            .respond_with(Handler(move |req: &HttpRequest| {
+                handle(req, &mut w.lock(), &t)
+            }))
+            .with_priority(1)
+            .named(name)
+            .mount(server)
+            .await;
+    }
+    let w = world.clone();
+    Mock::given(path_regex(".*"))
+        .respond_with(Handler(move |req: &HttpRequest| {
+            handle(req, &mut w.lock(), &token)
+        }))
+        .with_priority(u8::MAX)
+        .named("argocd: anything else")
+        .mount(server)
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gameday_sim::scenario::friday_cascade;
+    use gameday_sim::time::SimDuration;
+
+    const TOKEN: &str = "a.b.c";
+
+    fn req(method: &str, path: &str, body: &str) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.split('?').next().unwrap().into(),
+            query: path
+                .split_once('?')
+                .map(|q| q.1.to_string())
+                .unwrap_or_default(),
+            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn should_show_an_application_with_history_from_id_zero() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 1);
+        let r = handle(
+            &req("GET", "/api/v1/applications/payment", ""),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 200);
+        let v = r.json_body();
+        assert_eq!(v["status"]["sync"]["status"], "Synced");
+        assert_eq!(v["status"]["history"][0]["id"], 0);
+        assert_eq!(v["status"]["history"][1]["revision"], "2026.11.20-1");
+    }
+
+    #[test]
+    fn should_roll_back_and_let_a_waiting_client_see_the_operation_finish() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 1);
+        let r = handle(
+            &req(
+                "POST",
+                "/api/v1/applications/payment/rollback",
+                r#"{"id":0}"#,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v = r.json_body();
+        assert_eq!(v["status"]["operationState"]["phase"], "Running");
+        assert!(v["status"]["operationState"]["finishedAt"].is_null());
+        assert!(!v["operation"].is_null());
+        // A second operation is refused while this one runs.
+        let again = handle(
+            &req(
+                "POST",
+                "/api/v1/applications/payment/rollback",
+                r#"{"id":0}"#,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(again.status, 400);
+        assert_eq!(again.json_body()["code"], FAILED_PRECONDITION);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        let v = handle(
+            &req("GET", "/api/v1/applications/payment", ""),
+            &mut w,
+            TOKEN,
+        )
+        .json_body();
+        assert_eq!(v["status"]["operationState"]["phase"], "Succeeded");
+        assert!(v["operation"].is_null());
+        assert!(
+            v["status"]["reconciledAt"].as_str()
+                >= v["status"]["operationState"]["finishedAt"].as_str()
+        );
+        assert_eq!(v["status"]["history"][2]["revision"], "2026.11.13-2");
+        // The rollback cured the fault that came with the last release.
+        assert!(w.true_error_ratio(sc.service_by_name("payment").unwrap()) < 0.001);
+    }
+
+    #[test]
+    fn should_answer_errors_in_argo_cds_shape() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 1);
+        let cases: [(&str, &str, &str, u16); 6] = [
+            ("GET", "/api/v1/applications/nope", "", 403),
+            ("GET", "/api/v1/applications/nope?project=default", "", 404),
+            (
+                "POST",
+                "/api/v1/applications/payment/rollback",
+                r#"{"id":99}"#,
+                400,
+            ),
+            (
+                "POST",
+                "/api/v1/applications/payment/rollback",
+                "{not json",
+                400,
+            ),
+            ("POST", "/api/v1/applications/payment/sync", "{}", 400),
+            ("DELETE", "/api/v1/applications/payment", "", 405),
+        ];
+        for (m, p, b, status) in cases {
+            let r = handle(&req(m, p, b), &mut w, TOKEN);
+            assert_eq!(r.status, status, "{m} {p}: {}", r.body);
+            let v = r.json_body();
+            assert!(
+                v["message"].is_string() && v["error"].is_string() && v["code"].is_number(),
+                "{v}"
+            );
+        }
+        let mut anonymous = req("GET", "/api/v1/applications/payment", "");
+        anonymous.headers.clear();
+        assert_eq!(handle(&anonymous, &mut w, TOKEN).status, 401);
+    }
+}
