@@ -7,6 +7,7 @@
 //! simulated world; the wiremock mounting is a thin layer on top.
 
 pub mod argocd;
+pub mod gameday;
 pub mod github;
 pub mod http;
 pub mod prometheus;

@@ -19,7 +19,7 @@ mod inprocess;
 
 pub use inprocess::InProcess;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::prob::Ratio;
 use crate::strategy::CiLane;
@@ -27,7 +27,7 @@ use crate::time::{SimDuration, SimTime};
 use crate::world::{AppView, Diagnosis, OpError, PullRequestView};
 
 /// What a strategy is waiting for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WaitFor {
     /// Only for time to pass.
@@ -45,7 +45,7 @@ pub enum WaitFor {
 }
 
 /// How a wait ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Waited {
     /// The condition held.

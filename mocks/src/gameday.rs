@@ -1,0 +1,206 @@
+//! The gameday control API: what no real service offers but a simulated
+//! incident needs — the virtual clock and waiting on it, the pager's
+//! acknowledgement, the on-call engineer's diagnosis, and the journal.
+//!
+//! | method and path | body / query | answer |
+//! |---|---|---|
+//! | `GET /gameday/v1/clock` | | `{now_ms, unix, clock}` |
+//! | `POST /gameday/v1/wait` | `{until, timeout_ms}` (`until` as in `WaitFor`, e.g. `{"alert_firing":{"except":[]}}` or `"time"`) | `{waited: "met"\|"timed_out", now_ms}`; 409 at the horizon |
+//! | `POST /gameday/v1/acknowledge` | `{service}` | 204 |
+//! | `GET /gameday/v1/diagnose?service=S` | | the diagnosis |
+//! | `GET /gameday/v1/journal` | | every journal entry so far |
+//!
+//! Virtual time moves only through `wait`, never with wall-clock time.
+
+use gameday_sim::control::{ControlPlane, CpError, InProcess, WaitFor};
+use gameday_sim::time::SimDuration;
+use gameday_sim::world::{OpError, World};
+use serde_json::{json, Value};
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer};
+
+use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::sim::SharedWorld;
+
+fn error(status: u16, message: &str) -> HttpResponse {
+    HttpResponse::json(status, &json!({ "error": message }))
+}
+
+fn authorized(req: &HttpRequest, token: &str) -> bool {
+    req.header("authorization")
+        .and_then(|v| v.trim().strip_prefix("Bearer "))
+        .is_some_and(|t| !token.is_empty() && t.trim() == token)
+}
+
+fn op_error(e: OpError) -> HttpResponse {
+    match e {
+        OpError::UnknownService(s) => error(404, &format!("unknown service `{s}`")),
+        other => error(400, &other.to_string()),
+    }
+}
+
+/// Handles one request against the world.
+pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    if !authorized(req, token) {
+        return error(401, "missing or wrong bearer token");
+    }
+    let path = req.path.trim_end_matches('/');
+    match (req.method.as_str(), path) {
+        ("GET", "/gameday/v1/clock") => {
+            let now = world.now();
+            let clock = world.scenario().clock;
+            HttpResponse::json(
+                200,
+                &json!({ "now_ms": now.as_millis(), "unix": clock.unix_seconds(now), "clock": clock.label(now) }),
+            )
+        }
+        ("POST", "/gameday/v1/wait") => wait(req, world),
+        ("POST", "/gameday/v1/acknowledge") => {
+            let body: Value = match serde_json::from_slice(&req.body) {
+                Ok(v) => v,
+                Err(e) => return error(400, &format!("invalid JSON body: {e}")),
+            };
+            let Some(service) = body["service"].as_str() else {
+                return error(400, "`service` is required");
+            };
+            match world.acknowledge(service) {
+                Ok(()) => HttpResponse::empty(204),
+                Err(e) => op_error(e),
+            }
+        }
+        ("GET", "/gameday/v1/diagnose") => {
+            let Some(service) = req
+                .query_pairs()
+                .into_iter()
+                .find(|(k, _)| k == "service")
+                .map(|(_, v)| v)
+            else {
+                return error(400, "the `service` query parameter is required");
+            };
+            match world.diagnose(&service) {
+                Ok(d) => HttpResponse::json(200, &serde_json::to_value(d).unwrap_or(Value::Null)),
+                Err(e) => op_error(e),
+            }
+        }
+        ("GET", "/gameday/v1/journal") => HttpResponse::json(
+            200,
+            &serde_json::to_value(world.journal().entries()).unwrap_or(Value::Null),
+        ),
+        (
+            _,
+            "/gameday/v1/clock"
+            | "/gameday/v1/wait"
+            | "/gameday/v1/acknowledge"
+            | "/gameday/v1/diagnose"
+            | "/gameday/v1/journal",
+        ) => error(405, "method not allowed"),
+        _ => error(404, "not found"),
+    }
+}
+
+fn wait(req: &HttpRequest, world: &mut World<'_>) -> HttpResponse {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        until: WaitFor,
+        timeout_ms: u64,
+    }
+    let body: Body = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(e) => return error(400, &format!("invalid wait request: {e}")),
+    };
+    let mut cp = InProcess::new(world);
+    let outcome = cp.wait(&body.until, SimDuration::from_millis(body.timeout_ms));
+    let now = world.now().as_millis();
+    match outcome {
+        Ok(w) => HttpResponse::json(200, &json!({ "waited": w, "now_ms": now })),
+        Err(CpError::Halted) => HttpResponse::json(
+            409,
+            &json!({ "error": "the replay reached its horizon", "now_ms": now }),
+        ),
+        Err(e) => error(400, &e.to_string()),
+    }
+}
+
+/// Mounts the gameday control API on `server`.
+pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+    Mock::given(path_regex(".*"))
+        .respond_with(Handler(move |req: &HttpRequest| {
+            handle(req, &mut world.lock(), &token)
+        }))
+        .named("gameday: control API")
+        .mount(server)
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gameday_sim::scenario::friday_cascade;
+
+    fn req(method: &str, path: &str, body: &str) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.split('?').next().unwrap().into(),
+            query: path
+                .split_once('?')
+                .map(|q| q.1.to_string())
+                .unwrap_or_default(),
+            headers: vec![("authorization".into(), "Bearer t".into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn should_advance_virtual_time_only_when_asked_to_wait() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        let clock = handle(&req("GET", "/gameday/v1/clock", ""), &mut w, "t").json_body();
+        assert_eq!(clock["now_ms"], 0);
+        assert_eq!(clock["clock"], "Fri 16:47:00");
+        let r = handle(
+            &req(
+                "POST",
+                "/gameday/v1/wait",
+                r#"{"until":{"alert_firing":{"except":[]}},"timeout_ms":600000}"#,
+            ),
+            &mut w,
+            "t",
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json_body()["waited"], "met");
+        assert!(w.alert_firing("payment"));
+        let d = handle(
+            &req("GET", "/gameday/v1/diagnose?service=payment", ""),
+            &mut w,
+            "t",
+        )
+        .json_body();
+        assert_eq!(d["culprits"][0]["flag"], "payment_processing_v2");
+    }
+
+    #[test]
+    fn should_reject_bad_requests_without_panicking() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        let cases: [(&str, &str, &str, u16); 5] = [
+            ("POST", "/gameday/v1/wait", "{", 400),
+            (
+                "POST",
+                "/gameday/v1/wait",
+                r#"{"until":"soon","timeout_ms":1}"#,
+                400,
+            ),
+            ("GET", "/gameday/v1/diagnose", "", 400),
+            ("GET", "/gameday/v1/diagnose?service=nope", "", 404),
+            ("GET", "/gameday/v1/wait", "", 405),
+        ];
+        for (m, p, b, status) in cases {
+            let r = handle(&req(m, p, b), &mut w, "t");
+            assert_eq!(r.status, status, "{m} {p}: {}", r.body);
+        }
+        let mut anon = req("GET", "/gameday/v1/clock", "");
+        anon.headers.clear();
+        assert_eq!(handle(&anon, &mut w, "t").status, 401);
+    }
+}
