@@ -1,1 +1,2 @@
-//! The Unleash fake (to be written).
+//! The Unleash fake.
+pub mod bucket;
