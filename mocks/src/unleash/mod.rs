@@ -1,2 +1,3 @@
 //! The Unleash fake.
 pub mod bucket;
+pub mod state;
