@@ -1,3 +1,4 @@
 //! The Unleash fake.
+pub mod api;
 pub mod bucket;
 pub mod state;
