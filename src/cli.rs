@@ -47,6 +47,57 @@ pub enum Command {
     Schema,
     /// List the strategies available for a scenario.
     Strategies(ScenarioArg),
+    /// Serve HTTP fakes of Prometheus, Unleash, GitHub and Argo CD over the
+    /// simulated world, for people and tools to work the incident.
+    ///
+    /// The world is replayed to --at and served on loopback. Without
+    /// --strategy nobody has responded yet and virtual time moves only when
+    /// someone waits (POST /gameday/v1/wait); with --strategy the responders
+    /// follow it up to --at and the world stays frozen there.
+    ///
+    /// Example: gameday mocks --seed 4 --at 17:30, then
+    /// promtool query instant http://127.0.0.1:9090 'up'
+    Mocks(MocksArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MocksArgs {
+    /// Scenario YAML file [default: the embedded Friday cascade]
+    pub scenario: Option<PathBuf>,
+    /// Seed of the world [default: the scenario's `seed`, else 1]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Virtual time to serve: a clock time like 17:30 or 17:30:15 (on the
+    /// scenario's start day, or the next day if earlier than the start), or
+    /// an offset from the start like +45m
+    #[arg(long, default_value = "+5m")]
+    pub at: String,
+    /// Replay this strategy up to --at (and freeze the world there)
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Address to bind; loopback unless told otherwise
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Shift every port: Prometheus on BASE, Unleash BASE+1, GitHub BASE+2,
+    /// Argo CD BASE+3, gameday BASE+4 [default ports: 9090, 4242, 9091, 9092, 9093]
+    #[arg(long)]
+    pub port_base: Option<u16>,
+    #[arg(long)]
+    pub prometheus_port: Option<u16>,
+    #[arg(long)]
+    pub unleash_port: Option<u16>,
+    #[arg(long)]
+    pub github_port: Option<u16>,
+    #[arg(long)]
+    pub argocd_port: Option<u16>,
+    #[arg(long)]
+    pub gameday_port: Option<u16>,
+    /// Token mutating calls must carry [default: a random one, printed at start]
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Stop after this many seconds of wall-clock time (for scripts and tests)
+    #[arg(long, hide = true)]
+    pub exit_after: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,5 +11,8 @@ pub mod gameday;
 pub mod github;
 pub mod http;
 pub mod prometheus;
+pub mod prometheus_mount;
+pub mod serve;
 pub mod sim;
 pub mod unleash;
+pub mod unleash_mount;

@@ -4,7 +4,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use gameday_sim::control::InProcess;
 use gameday_sim::scenario::Scenario;
+use gameday_sim::strategy::crew::Crew;
+use gameday_sim::strategy::{Policy, Runner, RunnerConfig};
+use gameday_sim::time::{SimDuration, SimTime};
 use gameday_sim::world::World;
 
 /// A world shared between fakes (cheap to clone).
@@ -21,6 +25,45 @@ impl SharedWorld {
         SharedWorld {
             inner: Arc::new(Mutex::new(World::new(scenario, seed))),
         }
+    }
+
+    /// A world replayed to `at` after the scenario's start. With a policy,
+    /// the responders follow it until `at` and the world stays frozen
+    /// there (its horizon); without one, nothing has been done yet and the
+    /// world moves on when someone waits.
+    pub fn replayed(
+        scenario: Scenario,
+        seed: u64,
+        at: SimDuration,
+        policy: Option<&Policy>,
+    ) -> Result<Self, String> {
+        if at >= scenario.horizon {
+            return Err(format!(
+                "--at is {at} after the start, past the scenario's horizon ({})",
+                scenario.horizon
+            ));
+        }
+        let mut scenario = scenario;
+        if policy.is_some() {
+            scenario.horizon = at.max(scenario.scrape_interval);
+        }
+        let scenario: &'static Scenario = Box::leak(Box::new(scenario));
+        let mut world = World::new(scenario, seed);
+        match policy {
+            None => {
+                // `at` is before the horizon, so this cannot halt.
+                let _ = world.advance_to(SimTime::START + at);
+            }
+            Some(p) => {
+                let mut cp = InProcess::new(&mut world);
+                let crew = Crew::new(seed, &scenario.team);
+                let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
+                Runner::new(&mut cp, p.clone(), crew, cfg).run(scenario.horizon);
+            }
+        }
+        Ok(SharedWorld {
+            inner: Arc::new(Mutex::new(world)),
+        })
     }
 
     /// Exclusive access to the world. A handler that panicked while holding

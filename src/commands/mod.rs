@@ -2,6 +2,7 @@
 //! calls the simulator, and renders the result.
 
 mod compare;
+mod mocks;
 pub use compare::CompareReport;
 mod run;
 
@@ -24,6 +25,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| Failure::runtime(format!("error: {e}")))?;
             write_stdout(&format!("{text}\n"))
         }
+        Command::Mocks(args) => mocks::mocks(args),
         Command::Strategies(args) => {
             let sc = load(args.scenario.as_deref())?;
             let mut out = String::new();

@@ -28,8 +28,9 @@ pub const NO_CONTENT_TYPE: &str = "";
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 /// The environment the client API serves when the token names none
-/// (an admin token `*:*.xxx` or an unstructured one).
-pub const FALLBACK_ENVIRONMENT: &str = "development";
+/// (an admin token `*:*.xxx` or an unstructured one): `production`, the one
+/// the simulated services read.
+pub const FALLBACK_ENVIRONMENT: &str = "production";
 
 /// An HTTP request, as much of it as the fake reads.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,90 @@
+//! Starts every fake on its own loopback port, over one shared world.
+
+use std::net::{IpAddr, SocketAddr, TcpListener};
+
+use wiremock::MockServer;
+
+use crate::sim::SharedWorld;
+
+/// The fakes and their default ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fake {
+    Gameday,
+    GitHub,
+    ArgoCd,
+    Prometheus,
+    Unleash,
+}
+
+impl Fake {
+    pub const ALL: [Fake; 5] = [
+        Fake::Prometheus,
+        Fake::Unleash,
+        Fake::GitHub,
+        Fake::ArgoCd,
+        Fake::Gameday,
+    ];
+
+    /// Conventional ports: Prometheus 9090 and Unleash 4242 as upstream;
+    /// the others picked to stay out of their way.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Fake::Prometheus => 9090,
+            Fake::Unleash => 4242,
+            Fake::GitHub => 9091,
+            Fake::ArgoCd => 9092,
+            Fake::Gameday => 9093,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Fake::Prometheus => "prometheus",
+            Fake::Unleash => "unleash",
+            Fake::GitHub => "github",
+            Fake::ArgoCd => "argocd",
+            Fake::Gameday => "gameday",
+        }
+    }
+}
+
+/// A running fake.
+#[derive(Debug)]
+pub struct Running {
+    pub fake: Fake,
+    pub address: SocketAddr,
+    pub server: MockServer,
+}
+
+/// Binds `fake` on `bind:port` and mounts it over `world`. Port 0 picks a
+/// free port.
+pub async fn start(
+    fake: Fake,
+    bind: IpAddr,
+    port: u16,
+    world: SharedWorld,
+    token: &str,
+) -> std::io::Result<Running> {
+    let listener = TcpListener::bind((bind, port))?;
+    let address = listener.local_addr()?;
+    let server = MockServer::builder().listener(listener).start().await;
+    let t = token.to_string();
+    match fake {
+        Fake::Gameday => crate::gameday::mount(&server, world, t).await,
+        Fake::GitHub => crate::github::mount(&server, world, t).await,
+        Fake::ArgoCd => crate::argocd::mount(&server, world, argocd_token(token)).await,
+        Fake::Unleash => crate::unleash_mount::mount(&server, world, t).await,
+        Fake::Prometheus => crate::prometheus_mount::mount(&server, world).await,
+    }
+    Ok(Running {
+        fake,
+        address,
+        server,
+    })
+}
+
+/// Argo CD only accepts JWT-shaped bearer tokens (three dot-separated
+/// parts), so its token wraps the session token.
+pub fn argocd_token(token: &str) -> String {
+    format!("gameday.{token}.drill")
+}

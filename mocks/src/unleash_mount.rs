@@ -1,0 +1,117 @@
+//! Serves the Unleash fake from the simulated world: each request sees the
+//! scenario's flags as the world has them (in `production`), and an admin
+//! on/off in `production` flips the flag in the world, which then reaches
+//! the services after the team's propagation delay.
+
+use gameday_sim::world::World;
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer};
+
+use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::sim::SharedWorld;
+use crate::unleash::{api, bucket::Rollout, state::Feature, FlagSet};
+
+/// The environment the simulated services read.
+pub const PRODUCTION: &str = "production";
+
+fn flag_set(world: &World<'_>) -> FlagSet {
+    let mut flags = FlagSet::new();
+    for f in &world.scenario().flags {
+        let percent = (f.rollout.get() * 100.0).round() as u32;
+        let mut feature = Feature::new(&f.name)
+            .with_description(&format!(
+                "guards {} of {}",
+                f.path,
+                world.scenario().service(f.service).name
+            ))
+            .with_rollout(Rollout::new(percent).unwrap_or(Rollout::ALL));
+        if world.flag_enabled(&f.name).unwrap_or(false) {
+            feature = feature.enabled_in(PRODUCTION);
+        }
+        // Names come from a validated scenario; a clash cannot happen.
+        let _ = flags.insert(feature);
+    }
+    flags
+}
+
+/// Handles one request against the world.
+pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    let mut flags = flag_set(world);
+    let before: Vec<(String, bool)> = flags
+        .features()
+        .map(|f| (f.name.clone(), f.is_enabled_in(PRODUCTION)))
+        .collect();
+    let res = api::handle(
+        &api::Request {
+            method: &req.method,
+            path: &req.path,
+            query: &req.query,
+            body: &req.body,
+            authorization: req.header("authorization"),
+        },
+        &mut flags,
+        token,
+    );
+    for (name, was) in before {
+        let now = flags
+            .feature(&name)
+            .is_some_and(|f| f.is_enabled_in(PRODUCTION));
+        if now != was {
+            // The flag exists: it came from the scenario.
+            let _ = world.set_flag(&name, now);
+        }
+    }
+    HttpResponse {
+        status: res.status,
+        content_type: if res.content_type.is_empty() {
+            "text/plain; charset=utf-8"
+        } else {
+            res.content_type
+        },
+        headers: Vec::new(),
+        body: res.body,
+    }
+}
+
+/// Mounts the Unleash fake on `server`.
+pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+    Mock::given(path_regex(".*"))
+        .respond_with(Handler(move |req: &HttpRequest| {
+            handle(req, &mut world.lock(), &token)
+        }))
+        .named("unleash: admin and client API")
+        .mount(server)
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gameday_sim::scenario::friday_cascade;
+    use gameday_sim::time::{SimDuration, SimTime};
+
+    #[test]
+    fn should_flip_the_worlds_flag_from_the_admin_api() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(2))
+            .unwrap();
+        let payment = sc.service_by_name("payment").unwrap();
+        assert!(w.true_error_ratio(payment) > 0.1);
+        let req = HttpRequest {
+            method: "POST".into(),
+            path: "/api/admin/projects/default/features/payment_processing_v2/environments/production/off".into(),
+            headers: vec![("authorization".into(), "tok".into())],
+            ..HttpRequest::default()
+        };
+        let r = handle(&req, &mut w, "tok");
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(!w.flag_enabled("payment_processing_v2").unwrap());
+        w.advance_to(SimTime::START + SimDuration::from_mins(3))
+            .unwrap();
+        assert!(
+            w.true_error_ratio(payment) < 0.01,
+            "the flag reached the SDKs"
+        );
+    }
+}

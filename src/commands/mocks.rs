@@ -1,0 +1,214 @@
+//! `gameday mocks`: the fakes, served over a world replayed to a chosen
+//! moment, with ready-to-paste commands.
+
+use std::fmt::Write as _;
+
+use gameday_mocks::serve::{self, argocd_token, Fake};
+use gameday_mocks::sim::SharedWorld;
+use gameday_sim::scenario::Scenario;
+use gameday_sim::time::{SimDuration, SimTime};
+
+use super::{load, policy};
+use crate::cli::MocksArgs;
+use crate::Failure;
+
+/// Parses `--at`: `HH:MM[:SS]` on the start day (or the next day when
+/// earlier than the start), or `+DURATION` after the start.
+pub fn parse_at(at: &str, sc: &Scenario) -> Result<SimDuration, String> {
+    let at = at.trim();
+    if let Some(offset) = at.strip_prefix('+') {
+        return humantime_like(offset).ok_or_else(|| {
+            format!(
+                "--at: cannot read `{at}` (hint: a clock time like 17:30 or an offset like +45m)"
+            )
+        });
+    }
+    let time: jiff::civil::Time = at.parse().map_err(|e| {
+        format!("--at: cannot read `{at}` as a clock time: {e} (hint: 17:30, 17:30:15 or +45m)")
+    })?;
+    let start = sc.clock.start();
+    let mut when = start.date().to_datetime(time);
+    if when < start {
+        when = when
+            .checked_add(jiff::Span::new().days(1))
+            .map_err(|e| format!("--at: {e}"))?;
+    }
+    let ms = start.duration_until(when).as_millis().max(0);
+    Ok(SimDuration::from_millis(ms as u64))
+}
+
+fn humantime_like(s: &str) -> Option<SimDuration> {
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        num.clear();
+        total += n * match c {
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => return None,
+        };
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    Some(SimDuration::from_millis(total))
+}
+
+fn random_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let a = RandomState::new().hash_one(std::process::id());
+    let b = RandomState::new().hash_one(a);
+    format!("{a:016x}{b:016x}")
+}
+
+pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
+    let sc = load(args.scenario.as_deref())?;
+    let seed = args.seed.unwrap_or(sc.default_seed);
+    let at = parse_at(&args.at, &sc).map_err(Failure::input)?;
+    let policy = match &args.strategy {
+        Some(name) => Some(policy(&sc, name)?),
+        None => None,
+    };
+    let token = args.token.clone().unwrap_or_else(random_token);
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        return Err(Failure::input(
+            "error: --token must be non-empty without spaces",
+        ));
+    }
+    let name = sc.name.clone();
+    let clock = sc.clock;
+    let world = SharedWorld::replayed(sc, seed, at, policy.as_ref())
+        .map_err(|e| Failure::input(format!("error: {e}")))?;
+    let port_of = |fake: Fake| -> u16 {
+        let explicit = match fake {
+            Fake::Prometheus => args.prometheus_port,
+            Fake::Unleash => args.unleash_port,
+            Fake::GitHub => args.github_port,
+            Fake::ArgoCd => args.argocd_port,
+            Fake::Gameday => args.gameday_port,
+        };
+        let index = Fake::ALL.iter().position(|f| *f == fake).unwrap_or(0) as u16;
+        explicit
+            .or(args.port_base.map(|b| b.saturating_add(index)))
+            .unwrap_or(fake.default_port())
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("error: cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let mut running = Vec::new();
+        for fake in Fake::ALL {
+            let port = port_of(fake);
+            let r = serve::start(fake, args.bind, port, world.clone(), &token)
+                .await
+                .map_err(|e| {
+                    Failure::runtime(format!(
+                        "error: cannot serve {} on {}:{port}: {e} (hint: pick other ports with --port-base or --{}-port)",
+                        fake.name(),
+                        args.bind,
+                        fake.name()
+                    ))
+                })?;
+            running.push(r);
+        }
+        let now = SimTime::START + at;
+        println!("{}", banner(&name, seed, &clock, now, at, &running, &token, args.strategy.as_deref()));
+        match args.exit_after {
+            Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn banner(
+    name: &str,
+    seed: u64,
+    clock: &gameday_sim::time::WallClock,
+    now: SimTime,
+    at: SimDuration,
+    running: &[serve::Running],
+    token: &str,
+    strategy: Option<&str>,
+) -> String {
+    let url = |f: Fake| -> String {
+        running
+            .iter()
+            .find(|r| r.fake == f)
+            .map(|r| format!("http://{}", r.address))
+            .unwrap_or_default()
+    };
+    let unix = clock.unix_seconds(now);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "gameday mocks · {name} · seed {seed} · world at {} (+{at}){}",
+        clock.label(now),
+        match strategy {
+            Some(s) => format!(" after `{s}`, frozen"),
+            None => ", waiting for you".to_string(),
+        }
+    );
+    let _ = writeln!(out, "token: {token}");
+    let _ = writeln!(out);
+    for r in running {
+        let suffix = if r.fake == Fake::GitHub {
+            "/api/v3"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "{:<11} http://{}{suffix}", r.fake.name(), r.address);
+    }
+    let q = r#"sum(rate(http_requests_total{service="payment",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="payment"}[5m]))"#;
+    let _ = writeln!(out);
+    let _ = writeln!(out, "try:");
+    let _ = writeln!(
+        out,
+        "  promtool query instant {} '{q}' --time {unix}",
+        url(Fake::Prometheus)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s {}/api/v1/query --data-urlencode 'query={q}' --data-urlencode time={unix}",
+        url(Fake::Prometheus)
+    );
+    let _ = writeln!(
+        out,
+        "  Grafana: a Prometheus data source with URL {}",
+        url(Fake::Prometheus)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -H 'Authorization: Bearer {token}' {}/api/v3/repos/acme/shop/pulls",
+        url(Fake::GitHub)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -H 'Authorization: Bearer {}' {}/api/v1/applications/payment",
+        argocd_token(token),
+        url(Fake::ArgoCd)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -X POST -H 'Authorization: {token}' {}/api/admin/projects/default/features/<flag>/environments/production/off",
+        url(Fake::Unleash)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -H 'Authorization: Bearer {token}' -d '{{\"until\":\"time\",\"timeout_ms\":60000}}' {}/gameday/v1/wait",
+        url(Fake::Gameday)
+    );
+    let _ = write!(out, "Ctrl-C to stop.");
+    out
+}
