@@ -24,7 +24,12 @@ pub(super) fn eval(ev: &Evaluator<'_>, call: &Call, t: i64) -> Result<Value, Eva
                 .filter_map(|s| {
                     let v = match name {
                         "irate" => instant_rate(&s.samples),
-                        _ => extrapolated_rate(&s.samples, t - range_ms, t, name == "rate"),
+                        _ => extrapolated_rate(
+                            &s.samples,
+                            t.saturating_sub(range_ms),
+                            t,
+                            name == "rate",
+                        ),
                     };
                     v.map(|v| (drop_name(s.labels), v))
                 })
@@ -92,9 +97,10 @@ pub(crate) fn extrapolated_rate(
         prev = v;
     }
     // Step 3: gaps at both ends and the average spacing, in seconds.
-    let mut to_start = (first_t - start_ms) as f64 / 1000.0;
-    let mut to_end = (end_ms - last_t) as f64 / 1000.0;
-    let sampled = (last_t - first_t) as f64 / 1000.0;
+    // i128 so that extreme times cannot overflow.
+    let mut to_start = (first_t as i128 - start_ms as i128) as f64 / 1000.0;
+    let mut to_end = (end_ms as i128 - last_t as i128) as f64 / 1000.0;
+    let sampled = (last_t as i128 - first_t as i128) as f64 / 1000.0;
     let avg = sampled / (samples.len() - 1) as f64;
     let threshold = avg * 1.1;
     // Step 4: extrapolate at most half a spacing, and never below zero.
@@ -114,7 +120,7 @@ pub(crate) fn extrapolated_rate(
     // Step 6.
     let mut factor = (sampled + to_start + to_end) / sampled;
     if is_rate {
-        factor /= (end_ms - start_ms) as f64 / 1000.0;
+        factor /= (end_ms as i128 - start_ms as i128) as f64 / 1000.0;
     }
     Some(result * factor)
 }
@@ -125,7 +131,7 @@ pub(crate) fn instant_rate(samples: &[(i64, f64)]) -> Option<f64> {
     let [.., (prev_t, prev), (last_t, last)] = samples else {
         return None;
     };
-    let dt_ms = last_t - prev_t;
+    let dt_ms = *last_t as i128 - *prev_t as i128;
     if dt_ms == 0 {
         return None;
     }
