@@ -1,25 +1,262 @@
-//! Serves the Prometheus fake from the simulated world (wired once the
-//! PromQL evaluator lands; until then only health endpoints answer).
+//! Serves the Prometheus fake from the simulated world: the scraped
+//! counters become `http_requests_total{service, version, code}` series
+//! stamped with the incident's clock (Unix time of the scenario's start,
+//! read as UTC, plus virtual time), and the scenario's alert rule and its
+//! per-service state become `/api/v1/rules` and `/api/v1/alerts`.
 
+use gameday_sim::world::metrics::AlertState as WorldAlert;
+use gameday_sim::world::World;
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer};
 
 use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::prometheus::api::{
+    AlertState, AlertingRuleView, RuleGroupView, RuleHealth, RuleState, RuleView,
+};
+use crate::prometheus::{handle as prom_handle, AlertView, Context, Labels, Request, Tsdb};
 use crate::sim::SharedWorld;
+
+/// The counter every service exports.
+pub const REQUESTS_METRIC: &str = "http_requests_total";
+
+fn unix_ms(world: &World<'_>, t: gameday_sim::time::SimTime) -> i64 {
+    (world.scenario().clock.unix_seconds(t) * 1000.0).round() as i64
+}
+
+fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The world's scraped counters as a TSDB.
+pub fn tsdb(world: &World<'_>) -> Tsdb {
+    let mut db = Tsdb::new();
+    let series = world.series();
+    let times: Vec<i64> = series.times.iter().map(|&t| unix_ms(world, t)).collect();
+    for s in world.scenario().service_ids() {
+        let name = world.scenario().service(s).name.as_str();
+        // Every build that ever served, in first-seen order.
+        let mut versions = Vec::new();
+        for k in 0..times.len() {
+            for c in series.at(s, k) {
+                if !versions.contains(&c.version) {
+                    versions.push(c.version);
+                }
+            }
+        }
+        for v in versions {
+            let mut ok = Vec::new();
+            let mut failed = Vec::new();
+            for (k, &t) in times.iter().enumerate() {
+                if let Some(c) = series.at(s, k).iter().find(|c| c.version == v) {
+                    ok.push((t, (c.requests - c.errors) as f64));
+                    failed.push((t, c.errors as f64));
+                }
+            }
+            let label = world.version_label(v);
+            for (code, samples) in [("200", ok), ("500", failed)] {
+                let l = labels(&[
+                    ("__name__", REQUESTS_METRIC),
+                    ("job", name),
+                    ("service", name),
+                    ("version", label),
+                    ("code", code),
+                ]);
+                // Names and labels are well-formed by construction.
+                let _ = db.push_series(l, samples);
+            }
+        }
+    }
+    db
+}
+
+/// The scenario's alert rule as Prometheus would load it.
+pub fn alert_expr(world: &World<'_>) -> String {
+    let rule = &world.scenario().team.alert;
+    let w = rule.window.as_millis() / 1000;
+    format!(
+        "sum by (service) (increase({REQUESTS_METRIC}{{code=~\"5..\"}}[{w}s])) / sum by (service) (increase({REQUESTS_METRIC}[{w}s])) > {}",
+        rule.threshold.get()
+    )
+}
+
+fn alerts(world: &World<'_>) -> Vec<AlertView> {
+    let rule = &world.scenario().team.alert;
+    world
+        .scenario()
+        .service_ids()
+        .filter_map(|s| {
+            let (state, since) = match world.alert_state(s) {
+                WorldAlert::Inactive => return None,
+                WorldAlert::Pending { since } => (AlertState::Pending, since),
+                WorldAlert::Firing { since } => (AlertState::Firing, since),
+            };
+            let name = &world.scenario().service(s).name;
+            let (req, err) = world.series().increase(s, world.now(), rule.window, None);
+            Some(AlertView {
+                labels: labels(&[
+                    ("alertname", &rule.name),
+                    ("service", name),
+                    ("severity", "page"),
+                ]),
+                annotations: labels(&[(
+                    "summary",
+                    &format!(
+                        "{name}: error ratio above {} over {}",
+                        rule.threshold, rule.window
+                    ),
+                )]),
+                state,
+                active_at_ms: Some(unix_ms(world, since)),
+                keep_firing_since_ms: None,
+                value: if req == 0 {
+                    f64::NAN
+                } else {
+                    err as f64 / req as f64
+                },
+            })
+        })
+        .collect()
+}
+
+fn rules(world: &World<'_>, alerts: &[AlertView]) -> Vec<RuleGroupView> {
+    let rule = &world.scenario().team.alert;
+    let state = if alerts.iter().any(|a| a.state == AlertState::Firing) {
+        RuleState::Firing
+    } else if alerts.is_empty() {
+        RuleState::Inactive
+    } else {
+        RuleState::Pending
+    };
+    let last = world
+        .series()
+        .times
+        .last()
+        .map(|&t| unix_ms(world, t))
+        .unwrap_or(0);
+    vec![RuleGroupView {
+        name: "gameday".into(),
+        file: "gameday.rules.yml".into(),
+        rules: vec![RuleView::Alerting(AlertingRuleView {
+            name: rule.name.clone(),
+            query: alert_expr(world),
+            duration_s: rule.for_duration.as_secs_f64(),
+            keep_firing_for_s: 0.0,
+            labels: labels(&[("severity", "page")]),
+            annotations: Labels::new(),
+            state,
+            alerts: alerts.to_vec(),
+            health: RuleHealth::Ok,
+            last_error: None,
+            evaluation_time_s: 0.0,
+            last_evaluation_ms: last,
+        })],
+        interval_s: world.scenario().scrape_interval.as_secs_f64(),
+        limit: 0,
+        evaluation_time_s: 0.0,
+        last_evaluation_ms: last,
+    }]
+}
+
+/// Handles one request against the world.
+pub fn handle(req: &HttpRequest, world: &World<'_>) -> HttpResponse {
+    let db = tsdb(world);
+    let alerts = alerts(world);
+    let rules = rules(world, &alerts);
+    let ctx = Context {
+        tsdb: &db,
+        now_ms: unix_ms(world, world.now()),
+        alerts: &alerts,
+        rules: &rules,
+    };
+    let res = prom_handle(
+        &Request {
+            method: &req.method,
+            path: &req.path,
+            query: &req.query,
+            body: &req.body,
+            content_type: req.header("content-type"),
+        },
+        &ctx,
+    );
+    HttpResponse {
+        status: res.status,
+        content_type: res.content_type,
+        headers: Vec::new(),
+        body: res.body,
+    }
+}
 
 /// Mounts the Prometheus fake on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld) {
-    let _ = world;
     Mock::given(path_regex(".*"))
-        .respond_with(Handler(|req: &HttpRequest| match req.path.as_str() {
-            "/-/healthy" => HttpResponse::text(200, "Prometheus Server is Healthy.\n"),
-            "/-/ready" => HttpResponse::text(200, "Prometheus Server is Ready.\n"),
-            _ => HttpResponse::json(
-                422,
-                &serde_json::json!({"status":"error","errorType":"execution","error":"the query API is not wired to the simulation yet"}),
-            ),
-        }))
-        .named("prometheus: API")
+        .respond_with(Handler(move |req: &HttpRequest| handle(req, &world.lock())))
+        .named("prometheus: HTTP API")
         .mount(server)
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gameday_sim::scenario::friday_cascade;
+    use gameday_sim::time::{SimDuration, SimTime};
+
+    fn get(path: &str, query: &str) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: query.into(),
+            ..HttpRequest::default()
+        }
+    }
+
+    #[test]
+    fn should_answer_the_runbook_query_with_the_simulated_error_ratio() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(20))
+            .unwrap();
+        let t = sc.clock.unix_seconds(w.now());
+        let q = "sum(rate(http_requests_total{service=\"payment\",code=~\"5..\"}[5m])) / sum(rate(http_requests_total{service=\"payment\"}[5m]))";
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("query", q)
+            .append_pair("time", &t.to_string())
+            .finish();
+        let r = handle(&get("/api/v1/query", &query), &w);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v = r.json_body();
+        let ratio: f64 = v["data"]["result"][0]["value"][1]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        // 15% of payments fail; the scraped counters carry that, noise and all.
+        assert!((ratio - 0.15).abs() < 0.03, "{ratio}");
+        let (req, err) = w.series().increase(
+            sc.service_by_name("payment").unwrap(),
+            w.now(),
+            SimDuration::from_mins(5),
+            None,
+        );
+        assert!((ratio - err as f64 / req as f64).abs() < 0.01);
+    }
+
+    #[test]
+    fn should_list_the_firing_alert_and_its_rule() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(5))
+            .unwrap();
+        let a = handle(&get("/api/v1/alerts", ""), &w).json_body();
+        assert_eq!(a["data"]["alerts"][0]["labels"]["service"], "payment");
+        assert_eq!(a["data"]["alerts"][0]["state"], "firing");
+        let r = handle(&get("/api/v1/rules", ""), &w).json_body();
+        assert_eq!(r["data"]["groups"][0]["rules"][0]["name"], "HighErrorRatio");
+        let bad = handle(&get("/api/v1/query", "query=sum(("), &w);
+        assert_eq!(bad.status, 400);
+        assert_eq!(bad.json_body()["errorType"], "bad_data");
+    }
 }
