@@ -19,7 +19,7 @@ fn flag_set(world: &World<'_>) -> FlagSet {
     for f in &world.scenario().flags {
         let percent = (f.rollout.get() * 100.0).round() as u32;
         let mut feature = Feature::new(&f.name)
-            .with_description(&format!(
+            .with_description(format!(
                 "guards {} of {}",
                 f.path,
                 world.scenario().service(f.service).name
