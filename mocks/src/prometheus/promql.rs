@@ -215,7 +215,19 @@ impl<'a> Evaluator<'a> {
 
     /// The newest sample of each matching series in `(t - lookback, t]`.
     fn instant_selector(&self, vs: &VectorSelector, t: i64) -> Result<Value, EvalError> {
-        let matchers = selector_matchers(vs)?;
+        // `offset` shifts an instant selector's evaluation time (the
+        // increase `x - x offset 5m` needs it); range selectors still refuse
+        // it, as their extrapolation would need the shifted window too.
+        let t = match &vs.offset {
+            None => t,
+            Some(promql_parser::parser::Offset::Pos(d)) => {
+                t.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            }
+            Some(promql_parser::parser::Offset::Neg(d)) => {
+                t.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            }
+        };
+        let matchers = selector_matchers_without_offset(vs)?;
         let from = t.saturating_sub(self.lookback_ms);
         let samples = self
             .tsdb
@@ -257,8 +269,16 @@ impl<'a> Evaluator<'a> {
 /// The store matchers of a selector; `offset` and `@` are refused.
 fn selector_matchers(vs: &VectorSelector) -> Result<Vec<LabelMatcher>, EvalError> {
     if vs.offset.is_some() {
-        return Err(EvalError::Unsupported("offset modifier".into()));
+        return Err(EvalError::Unsupported(
+            "offset modifier on a range selector".into(),
+        ));
     }
+    selector_matchers_without_offset(vs)
+}
+
+/// The store matchers of a selector whose offset the caller applied; `@`
+/// is refused.
+fn selector_matchers_without_offset(vs: &VectorSelector) -> Result<Vec<LabelMatcher>, EvalError> {
     if vs.at.is_some() {
         return Err(EvalError::Unsupported("@ modifier".into()));
     }

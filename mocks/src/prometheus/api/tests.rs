@@ -320,10 +320,10 @@ fn should_refuse_bad_query_params_with_bad_data() {
 #[test]
 fn should_answer_unsupported_and_runtime_failures_with_execution() {
     assert_error(
-        &get("/api/v1/query", "query=x%20offset%205m"),
+        &get("/api/v1/query", "query=rate(x%5B5m%5D%20offset%205m)"),
         422,
         "execution",
-        "offset modifier is not supported",
+        "offset modifier on a range selector is not supported",
     );
     assert_error(
         &get("/api/v1/query", "query=predict_linear(x%5B5m%5D,60)"),

@@ -433,7 +433,7 @@ fn should_refuse_bad_range_parameters() {
 fn should_name_unsupported_constructs() {
     let db = db();
     for (q, construct) in [
-        ("http_requests_total offset 5m", "offset"),
+        ("rate(http_requests_total[5m] offset 5m)", "offset"),
         ("http_requests_total @ 100", "@"),
         ("rate(http_requests_total[5m:1m])", "subquery"),
         ("max_over_time(http_requests_total[5m])", "max_over_time"),
@@ -506,4 +506,27 @@ fn should_refuse_duplicate_label_sets_after_dropping_names() {
         eval_instant(&db, q, END, 0),
         Err(EvalError::Execution(_))
     ));
+}
+
+#[test]
+fn should_shift_an_instant_selector_by_its_offset() {
+    // ok grows by 10 a scrape (15 s): 5 minutes is 20 scrapes, 200.
+    let v = instant(
+        r#"sum(http_requests_total{code="200"}) - sum(http_requests_total{code="200"} offset 5m)"#,
+        END,
+    );
+    match v {
+        Value::Vector(v) => assert_eq!(v[0].1, 200.0),
+        other => panic!("{other:?}"),
+    }
+    // Before the data starts, the offset selection is empty: `or vector(0)`
+    // stands in for it.
+    let v = instant(
+        r#"sum(http_requests_total{code="200"}) - (sum(http_requests_total{code="200"} offset 1h) or vector(0))"#,
+        END,
+    );
+    match v {
+        Value::Vector(v) => assert_eq!(v[0].1, 400.0),
+        other => panic!("{other:?}"),
+    }
 }
