@@ -185,6 +185,18 @@ fn every_problem_is_located_and_explained() {
             "scrape interval must be above zero",
             "scrape_interval: 0s",
         ),
+        (
+            "    window: 5m",
+            "    window: 10s",
+            "shorter than the scrape interval",
+            "window: 10s",
+        ),
+        (
+            "baseline_error_ratio: 0.001",
+            "baseline_error_ratio: 0.06",
+            "at or above the alert threshold",
+            "baseline_error_ratio: 0.06",
+        ),
     ];
     for (from, to, message, at) in cases {
         let text = friday_with(from, to);

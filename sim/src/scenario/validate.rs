@@ -473,6 +473,30 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
         if alert_window == Some(SimDuration::ZERO) {
             cx.err("team.alert.window", "the alert window must be above zero");
         }
+        if let (Some(w), Some(s)) = (alert_window, scrape) {
+            if w > SimDuration::ZERO && w < s {
+                cx.err_hint(
+                    "team.alert.window",
+                    format!("the alert window {w} is shorter than the scrape interval {s}"),
+                    "a window must hold at least one scrape; make it a few scrape intervals long",
+                );
+            }
+        }
+        if let Some(th) = threshold {
+            for (name, raw) in &raw.services {
+                if raw.baseline_error_ratio >= th.get() && raw.baseline_error_ratio <= 1.0 {
+                    cx.err_hint(
+                        &format!("services.{name}.baseline_error_ratio"),
+                        format!(
+                            "baseline error ratio {} is at or above the alert threshold {}",
+                            raw.baseline_error_ratio,
+                            th.get()
+                        ),
+                        "the alert would fire on a good day and never clear; lower the baseline or raise the threshold",
+                    );
+                }
+            }
+        }
         let acknowledge = cx.dist("team.acknowledge", &t.acknowledge);
         let diagnose = cx.dist("team.diagnose", &t.diagnose);
         let write_fix = cx.dist("team.write_fix", &t.write_fix);
