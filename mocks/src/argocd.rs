@@ -14,10 +14,9 @@ use gameday_sim::prob::Ratio;
 use gameday_sim::time::SimTime;
 use gameday_sim::world::{AppView, OpError, World};
 use serde_json::{json, Value};
-use wiremock::matchers::path_regex;
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
-use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
 use crate::sim::SharedWorld;
 
 /// gRPC status codes used in error bodies (api-reference §3.4).
@@ -102,12 +101,7 @@ fn with_app(
 }
 
 fn iso(world: &World<'_>, t: SimTime) -> String {
-    world
-        .scenario()
-        .clock
-        .at(t)
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    world.scenario().clock.rfc3339(t)
 }
 
 fn application_json(world: &World<'_>, app: &AppView) -> Value {
@@ -284,41 +278,25 @@ fn op_error(e: OpError) -> HttpResponse {
 
 /// Mounts the Argo CD fake on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let routes: [(&str, &str); 3] = [
+    let routes: [Route; 3] = [
         (
+            None,
             r"^/api/v1/applications/[^/]+/sync$",
             "argocd: sync an application",
         ),
         (
+            None,
             r"^/api/v1/applications/[^/]+/rollback$",
             "argocd: roll an application back",
         ),
         (
+            None,
             r"^/api/v1/applications(/[^/]+)?$",
             "argocd: get applications",
         ),
     ];
-    for (p, name) in routes {
-        let w = world.clone();
-        let t = token.clone();
-        Mock::given(path_regex(p))
-            .respond_with(Handler(move |req: &HttpRequest| {
-                handle(req, &mut w.lock(), &t)
-            }))
-            .with_priority(1)
-            .named(name)
-            .mount(server)
-            .await;
-    }
-    let w = world.clone();
-    Mock::given(path_regex(".*"))
-        .respond_with(Handler(move |req: &HttpRequest| {
-            handle(req, &mut w.lock(), &token)
-        }))
-        .with_priority(u8::MAX)
-        .named("argocd: anything else")
-        .mount(server)
-        .await;
+    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    mount_routes(server, &routes, "argocd: anything else", handler).await;
 }
 
 #[cfg(test)]

@@ -16,10 +16,9 @@ use gameday_sim::control::{ControlPlane, CpError, InProcess, WaitFor};
 use gameday_sim::time::SimDuration;
 use gameday_sim::world::{OpError, World};
 use serde_json::{json, Value};
-use wiremock::matchers::path_regex;
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
-use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::http::{mount_routes, HttpRequest, HttpResponse};
 use crate::sim::SharedWorld;
 
 fn error(status: u16, message: &str) -> HttpResponse {
@@ -124,13 +123,8 @@ fn wait(req: &HttpRequest, world: &mut World<'_>) -> HttpResponse {
 
 /// Mounts the gameday control API on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    Mock::given(path_regex(".*"))
-        .respond_with(Handler(move |req: &HttpRequest| {
-            handle(req, &mut world.lock(), &token)
-        }))
-        .named("gameday: control API")
-        .mount(server)
-        .await;
+    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    mount_routes(server, &[], "gameday: control API", handler).await;
 }
 
 #[cfg(test)]

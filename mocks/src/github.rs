@@ -10,10 +10,9 @@
 
 use gameday_sim::world::{CheckConclusion, OpError, RestPull, World, BASE_SHA};
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
-use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
 use crate::sim::SharedWorld;
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -124,12 +123,7 @@ fn body_json(req: &HttpRequest) -> Result<Value, HttpResponse> {
 }
 
 fn iso(world: &World<'_>, t: gameday_sim::time::SimTime) -> String {
-    world
-        .scenario()
-        .clock
-        .at(t)
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    world.scenario().clock.rfc3339(t)
 }
 
 fn create_ref(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
@@ -520,87 +514,68 @@ fn combined_status(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
     )
 }
 
+/// The endpoints the fake serves.
+const ROUTES: [Route; 11] = [
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/git/refs$",
+        "github: create a branch",
+    ),
+    (
+        Some("GET"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/git/ref/.+$",
+        "github: get a ref",
+    ),
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls$",
+        "github: open a pull request",
+    ),
+    (
+        Some("GET"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls(/[^/]+)?$",
+        "github: get pull requests",
+    ),
+    (
+        Some("PUT"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
+        "github: merge",
+    ),
+    (
+        Some("GET"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
+        "github: is merged",
+    ),
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/reviews$",
+        "github: submit a review",
+    ),
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/requested_reviewers$",
+        "github: request a review",
+    ),
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/issues/[^/]+/labels$",
+        "github: add labels",
+    ),
+    (
+        Some("GET"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/check-runs$",
+        "github: list check runs",
+    ),
+    (
+        Some("GET"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/status$",
+        "github: combined status",
+    ),
+];
+
 /// Mounts the GitHub fake on `server`, one named mock per endpoint and a
 /// catch-all answering GitHub's 404.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let routes: [(&str, &str, &str); 11] = [
-        (
-            "POST",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/git/refs$",
-            "github: create a branch",
-        ),
-        (
-            "GET",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/git/ref/.+$",
-            "github: get a ref",
-        ),
-        (
-            "POST",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls$",
-            "github: open a pull request",
-        ),
-        (
-            "GET",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls(/[^/]+)?$",
-            "github: get pull requests",
-        ),
-        (
-            "PUT",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
-            "github: merge",
-        ),
-        (
-            "GET",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
-            "github: is merged",
-        ),
-        (
-            "POST",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/reviews$",
-            "github: submit a review",
-        ),
-        (
-            "POST",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/requested_reviewers$",
-            "github: request a review",
-        ),
-        (
-            "POST",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/issues/[^/]+/labels$",
-            "github: add labels",
-        ),
-        (
-            "GET",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/check-runs$",
-            "github: list check runs",
-        ),
-        (
-            "GET",
-            r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/status$",
-            "github: combined status",
-        ),
-    ];
-    for (m, p, name) in routes {
-        let w = world.clone();
-        let t = token.clone();
-        Mock::given(method(m))
-            .and(path_regex(p))
-            .respond_with(Handler(move |req: &HttpRequest| {
-                handle(req, &mut w.lock(), &t)
-            }))
-            .with_priority(1)
-            .named(name)
-            .mount(server)
-            .await;
-    }
-    let w = world.clone();
-    let t = token.clone();
-    Mock::given(path_regex(".*"))
-        .respond_with(Handler(move |req: &HttpRequest| {
-            handle(req, &mut w.lock(), &t)
-        }))
-        .with_priority(u8::MAX)
-        .named("github: anything else")
-        .mount(server)
-        .await;
+    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    mount_routes(server, &ROUTES, "github: anything else", handler).await;
 }

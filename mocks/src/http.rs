@@ -2,7 +2,8 @@
 //! it, a response they return, and the adapter that lets wiremock serve a
 //! handler (`wiremock::Respond`).
 
-use wiremock::{Respond, ResponseTemplate};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 /// A request, as the fakes' handlers see it.
 #[derive(Debug, Clone, Default)]
@@ -130,4 +131,33 @@ where
         }
         t.set_body_raw(res.body.into_bytes(), res.content_type)
     }
+}
+
+/// One named endpoint of a fake: an optional method, a path regex, a name.
+pub type Route = (Option<&'static str>, &'static str, &'static str);
+
+/// Mounts `handler` on `server` once per route (so wiremock's request log
+/// names the endpoint) and once more, at the lowest priority, for anything
+/// else, so unknown paths get the fake's own error shape.
+pub async fn mount_routes<F>(server: &MockServer, routes: &[Route], fallback: &str, handler: F)
+where
+    F: Fn(&HttpRequest) -> HttpResponse + Clone + Send + Sync + 'static,
+{
+    for &(m, path, name) in routes {
+        let mock = match m {
+            Some(m) => Mock::given(method(m)).and(path_regex(path)),
+            None => Mock::given(path_regex(path)),
+        };
+        mock.respond_with(Handler(handler.clone()))
+            .with_priority(1)
+            .named(name)
+            .mount(server)
+            .await;
+    }
+    Mock::given(path_regex(".*"))
+        .respond_with(Handler(handler))
+        .with_priority(u8::MAX)
+        .named(fallback)
+        .mount(server)
+        .await;
 }

@@ -6,10 +6,9 @@
 
 use gameday_sim::world::metrics::AlertState as WorldAlert;
 use gameday_sim::world::World;
-use wiremock::matchers::path_regex;
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
-use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::http::{mount_routes, HttpRequest, HttpResponse};
 use crate::prometheus::api::{
     AlertState, AlertingRuleView, RuleGroupView, RuleHealth, RuleState, RuleView,
 };
@@ -191,11 +190,8 @@ pub fn handle(req: &HttpRequest, world: &World<'_>) -> HttpResponse {
 
 /// Mounts the Prometheus fake on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld) {
-    Mock::given(path_regex(".*"))
-        .respond_with(Handler(move |req: &HttpRequest| handle(req, &world.lock())))
-        .named("prometheus: HTTP API")
-        .mount(server)
-        .await;
+    let handler = move |req: &HttpRequest| handle(req, &world.lock());
+    mount_routes(server, &[], "prometheus: HTTP API", handler).await;
 }
 
 #[cfg(test)]

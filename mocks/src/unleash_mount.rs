@@ -4,10 +4,9 @@
 //! the services after the team's propagation delay.
 
 use gameday_sim::world::World;
-use wiremock::matchers::path_regex;
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
-use crate::http::{Handler, HttpRequest, HttpResponse};
+use crate::http::{mount_routes, HttpRequest, HttpResponse};
 use crate::sim::SharedWorld;
 use crate::unleash::{api, bucket::Rollout, state::Feature, FlagSet};
 
@@ -75,13 +74,8 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
 
 /// Mounts the Unleash fake on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    Mock::given(path_regex(".*"))
-        .respond_with(Handler(move |req: &HttpRequest| {
-            handle(req, &mut world.lock(), &token)
-        }))
-        .named("unleash: admin and client API")
-        .mount(server)
-        .await;
+    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    mount_routes(server, &[], "unleash: admin and client API", handler).await;
 }
 
 #[cfg(test)]

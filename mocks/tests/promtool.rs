@@ -27,6 +27,17 @@ fn promtool() -> Option<&'static str> {
     None
 }
 
+/// Runs promtool off the async runtime (the fake answers on it meanwhile).
+async fn run(promtool: &'static str, args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || Command::new(promtool).args(&args).output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|a| a.to_string()).collect()
+}
+
 /// The fake's own answer for `query` at `t` (what the simulation computed).
 fn expected(world: &SharedWorld, path: &str, query: &str) -> serde_json::Value {
     let req = gameday_mocks::http::HttpRequest {
@@ -75,27 +86,20 @@ async fn should_give_promtool_the_simulated_error_ratio() {
         .unwrap()
         .to_string();
 
-    let out = tokio::task::spawn_blocking({
-        let url = url.clone();
-        let ts = ts.clone();
-        move || {
-            Command::new(promtool)
-                .args([
-                    "query",
-                    "instant",
-                    "-o",
-                    "json",
-                    &url,
-                    RUNBOOK_QUERY,
-                    "--time",
-                    &ts,
-                ])
-                .output()
-                .unwrap()
-        }
-    })
-    .await
-    .unwrap();
+    let out = run(
+        promtool,
+        strings(&[
+            "query",
+            "instant",
+            "-o",
+            "json",
+            &url,
+            RUNBOOK_QUERY,
+            "--time",
+            &ts,
+        ]),
+    )
+    .await;
     assert!(
         out.status.success(),
         "promtool failed: {}",
@@ -112,27 +116,24 @@ async fn should_give_promtool_the_simulated_error_ratio() {
 
     // A range query over the last ten minutes, every minute.
     let from = start.unix_seconds(SimTime::START + SimDuration::from_mins(10));
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(promtool)
-            .args([
-                "query",
-                "range",
-                "-o",
-                "json",
-                &url,
-                RUNBOOK_QUERY,
-                "--start",
-                &format!("{from}"),
-                "--end",
-                &ts,
-                "--step",
-                "1m",
-            ])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = run(
+        promtool,
+        strings(&[
+            "query",
+            "range",
+            "-o",
+            "json",
+            &url,
+            RUNBOOK_QUERY,
+            "--start",
+            &format!("{from}"),
+            "--end",
+            &ts,
+            "--step",
+            "1m",
+        ]),
+    )
+    .await;
     assert!(
         out.status.success(),
         "promtool failed: {}",
@@ -162,14 +163,11 @@ async fn should_report_a_syntax_error_to_promtool_as_bad_data() {
     .await
     .unwrap();
     let url = format!("http://{}", running.address);
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(promtool)
-            .args(["query", "instant", &url, "sum(rate(http_requests_total[5m]"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let out = run(
+        promtool,
+        strings(&["query", "instant", &url, "sum(rate(http_requests_total[5m]"]),
+    )
+    .await;
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad_data"), "{err}");

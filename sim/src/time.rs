@@ -151,6 +151,11 @@ impl WallClock {
     pub fn label(&self, t: SimTime) -> String {
         self.at(t).strftime("%a %H:%M:%S").to_string()
     }
+    /// RFC 3339 in UTC, as REST APIs write timestamps: "2026-11-20T16:47:00Z".
+    pub fn rfc3339(&self, t: SimTime) -> String {
+        self.at(t).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+
     /// Seconds since the Unix epoch, treating the scenario's civil start as UTC.
     /// This is the `time` the Prometheus fake speaks.
     pub fn unix_seconds(&self, t: SimTime) -> f64 {
@@ -188,6 +193,10 @@ mod tests {
         assert_eq!(
             clock.label(SimTime::START + SimDuration::from_mins(8 * 60)),
             "Sat 00:47:00"
+        );
+        assert_eq!(
+            clock.rfc3339(SimTime::START + SimDuration::from_secs(5)),
+            "2026-11-20T16:47:05Z"
         );
     }
 

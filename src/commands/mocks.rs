@@ -17,11 +17,11 @@ use crate::Failure;
 pub fn parse_at(at: &str, sc: &Scenario) -> Result<SimDuration, String> {
     let at = at.trim();
     if let Some(offset) = at.strip_prefix('+') {
-        return humantime_like(offset).ok_or_else(|| {
-            format!(
-                "--at: cannot read `{at}` (hint: a clock time like 17:30 or an offset like +45m)"
-            )
-        });
+        return humantime::parse_duration(offset.trim())
+            .map(|d| SimDuration::from_millis(d.as_millis().min(u64::MAX as u128) as u64))
+            .map_err(|e| {
+                format!("--at: cannot read `{at}`: {e} (hint: a clock time like 17:30 or an offset like +45m)")
+            });
     }
     let time: jiff::civil::Time = at.parse().map_err(|e| {
         format!("--at: cannot read `{at}` as a clock time: {e} (hint: 17:30, 17:30:15 or +45m)")
@@ -37,30 +37,6 @@ pub fn parse_at(at: &str, sc: &Scenario) -> Result<SimDuration, String> {
     Ok(SimDuration::from_millis(ms as u64))
 }
 
-fn humantime_like(s: &str) -> Option<SimDuration> {
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        total += n * match c {
-            's' => 1_000,
-            'm' => 60_000,
-            'h' => 3_600_000,
-            'd' => 86_400_000,
-            _ => return None,
-        };
-    }
-    if !num.is_empty() {
-        return None;
-    }
-    Some(SimDuration::from_millis(total))
-}
-
 fn random_token() -> String {
     use std::hash::{BuildHasher, RandomState};
     let a = RandomState::new().hash_one(std::process::id());
@@ -71,7 +47,7 @@ fn random_token() -> String {
 pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
     let sc = load(args.scenario.as_deref())?;
     let seed = args.seed.unwrap_or(sc.default_seed);
-    let at = parse_at(&args.at, &sc).map_err(Failure::input)?;
+    let at = parse_at(&args.at, &sc).map_err(|e| Failure::input(format!("error: {e}")))?;
     let policy = match &args.strategy {
         Some(name) => Some(policy(&sc, name)?),
         None => None,

@@ -15,7 +15,6 @@ use crate::scenario::Scenario;
 use crate::score::Score;
 use crate::strategy::crew::Crew;
 use crate::strategy::{Outcome, Policy, Runner, RunnerConfig};
-use crate::time::SimTime;
 use crate::world::journal::Entry;
 use crate::world::World;
 
@@ -105,26 +104,6 @@ fn settle(world: &mut World<'_>) {
         if world.now() >= world.horizon() {
             return;
         }
-    }
-}
-
-impl World<'_> {
-    /// Since when every service has been healthy, if all are now.
-    pub fn all_healthy_since(&self) -> Option<SimTime> {
-        if !self.all_healthy() {
-            return None;
-        }
-        let n = self.scenario().services.len();
-        let mut healthy = vec![true; n];
-        let mut since = SimTime::START;
-        for &(t, s, ok) in &self.health_log {
-            let before = healthy.iter().all(|&h| h);
-            healthy[s.index()] = ok;
-            if !before && healthy.iter().all(|&h| h) {
-                since = t;
-            }
-        }
-        Some(since)
     }
 }
 

@@ -5,7 +5,7 @@ use crate::dist::DurationDist;
 use crate::prob::Ratio;
 use crate::scenario::*;
 use crate::strategy::presets::preset;
-use crate::time::{SimDuration, WallClock};
+use crate::time::{SimDuration, SimTime, WallClock};
 
 fn fixed(s: u64) -> DurationDist {
     DurationDist::fixed(SimDuration::from_secs(s))
@@ -310,11 +310,15 @@ fn a_lower_alert_threshold_never_detects_later() {
     sc.faults[0].effect = Effect::ErrorRatio(r(0.08));
     let p = preset("direct", &sc).unwrap();
     for seed in 0..20 {
-        let mut last = None;
+        let mut last: Option<SimDuration> = None;
         for threshold in [0.07, 0.05, 0.03, 0.01] {
             sc.team.alert.threshold = r(threshold);
             let ttd = replay(&sc, &p, seed).score.time_to_detect;
-            if let (Some(prev), Some(now)) = (last, ttd) {
+            if let Some(prev) = last {
+                // A lower threshold must detect too, and no later.
+                let now = ttd.unwrap_or_else(|| {
+                    panic!("seed {seed}: threshold {threshold} never detected, a higher one did at {prev}")
+                });
                 assert!(
                     now <= prev,
                     "seed {seed}: threshold {threshold} detected at {now}, after {prev}"
@@ -322,6 +326,10 @@ fn a_lower_alert_threshold_never_detects_later() {
             }
             last = ttd.or(last);
         }
+        assert!(
+            last.is_some(),
+            "seed {seed}: the 8% fault was never detected"
+        );
     }
 }
 

@@ -128,24 +128,7 @@ impl Score {
         // scored as what it is (a regression, more failed requests), not by
         // moving the restoration back.
         let window = sc.stability_window;
-        let mut healthy = vec![true; sc.services.len()];
-        let mut stretches: Vec<(SimTime, SimTime)> = Vec::new();
-        let mut since: Option<SimTime> = Some(SimTime::START);
-        for &(t, s, ok) in &world.health_log {
-            healthy[s.index()] = ok;
-            let all = healthy.iter().all(|&h| h);
-            match (all, since) {
-                (true, None) => since = Some(t),
-                (false, Some(start)) => {
-                    stretches.push((start, t));
-                    since = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some(start) = since {
-            stretches.push((start, ended_at));
-        }
+        let stretches = world.healthy_stretches(ended_at);
         let restored_at = impact_start.and_then(|impact| {
             stretches
                 .iter()

@@ -66,6 +66,16 @@ pub enum CiLane {
     Full,
 }
 
+impl CiLane {
+    /// Name of the lane as a check run.
+    pub fn check_name(self) -> &'static str {
+        match self {
+            CiLane::Fast => "ci/fast-path",
+            CiLane::Full => "ci/full",
+        }
+    }
+}
+
 /// A rollout: weighted stages with bakes and an automated analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Rollout {

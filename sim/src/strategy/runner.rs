@@ -6,7 +6,7 @@
 //! world's internals.
 
 use super::crew::{Crew, Task};
-use super::policy::{BlueGreen, CiLane, Policy, Reaction, Rollout, Step};
+use super::policy::{BlueGreen, Policy, Reaction, Rollout, Step};
 use crate::control::{ControlPlane, CpError, WaitFor, Waited};
 use crate::prob::Ratio;
 use crate::scenario::Team;
@@ -421,16 +421,14 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 self.blue_green(pr, bg)
             }
             Step::Verify { within } => {
-                let resolved = self.cp.wait(
+                // Whether the alert cleared is judged after the steps, by
+                // `verify_or_react`; this step only gives it time to.
+                self.cp.wait(
                     &WaitFor::AlertResolved {
                         service: inc.service.clone(),
                     },
                     *within,
                 )?;
-                if resolved == Waited::TimedOut {
-                    // Let the verify-or-react logic after the steps decide.
-                    return Ok(true);
-                }
                 Ok(true)
             }
         }
@@ -563,15 +561,5 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             return Ok(false);
         }
         Ok(true)
-    }
-}
-
-impl CiLane {
-    /// Name of the lane as a check run.
-    pub fn check_name(self) -> &'static str {
-        match self {
-            CiLane::Fast => "ci/fast-path",
-            CiLane::Full => "ci/full",
-        }
     }
 }

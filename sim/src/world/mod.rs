@@ -156,6 +156,8 @@ pub struct World<'s> {
     pub(crate) healthy: Vec<bool>,
     /// (time, service, healthy) transitions.
     pub(crate) health_log: Vec<(SimTime, ServiceId, bool)>,
+    /// Since when every service has been healthy; `None` while one is not.
+    all_healthy_since: Option<SimTime>,
     /// (time, whether the injected faults fail any request) transitions.
     pub(crate) original_impact_log: Vec<(SimTime, bool)>,
     pub(crate) journal: Journal,
@@ -218,6 +220,7 @@ impl<'s> World<'s> {
             healthy: vec![true; n],
             health_log: Vec::new(),
             original_impact_log: Vec::new(),
+            all_healthy_since: Some(SimTime::START),
             journal: Journal::default(),
             ops: Vec::new(),
             prs: Vec::new(),
@@ -745,7 +748,41 @@ impl<'s> World<'s> {
                     .push(self.now, Actor::Service(svc.name.clone()), kind, text);
             }
         }
+        let all = self.healthy.iter().all(|&h| h);
+        match (all, self.all_healthy_since) {
+            (true, None) => self.all_healthy_since = Some(self.now),
+            (false, Some(_)) => self.all_healthy_since = None,
+            _ => {}
+        }
         self.refresh_original_impact();
+    }
+
+    /// Since when every service has been healthy, if all are now.
+    pub fn all_healthy_since(&self) -> Option<SimTime> {
+        self.all_healthy_since
+    }
+
+    /// The stretches `[from, to)` during which every service was healthy,
+    /// the last one running to `end` if it had not ended.
+    pub fn healthy_stretches(&self, end: SimTime) -> Vec<(SimTime, SimTime)> {
+        let mut healthy = vec![true; self.sc.services.len()];
+        let mut stretches = Vec::new();
+        let mut since = Some(SimTime::START);
+        for &(t, s, ok) in &self.health_log {
+            healthy[s.index()] = ok;
+            match (healthy.iter().all(|&h| h), since) {
+                (true, None) => since = Some(t),
+                (false, Some(start)) => {
+                    stretches.push((start, t));
+                    since = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = since {
+            stretches.push((start, end));
+        }
+        stretches
     }
 
     fn refresh_original_impact(&mut self) {

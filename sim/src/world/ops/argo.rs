@@ -405,9 +405,8 @@ impl World<'_> {
             .rev()
             .find(|h| Some(h.1) == target)
             .map(|h| h.0)
-            .ok_or(OpError::UnknownRevision {
-                app: app.to_string(),
-                id: 0,
+            .ok_or_else(|| {
+                OpError::Invalid(format!("`{app}` has no earlier release to roll back to"))
             })
     }
 

@@ -204,10 +204,6 @@ impl World<'_> {
     pub fn pull_request(&self, number: u32) -> Result<PullRequestView, OpError> {
         let pr = self.pr(number)?;
         let change = &self.changes[pr.change.index()];
-        let lane_name = |l: CiLane| match l {
-            CiLane::Fast => "ci/fast-path",
-            CiLane::Full => "ci/full",
-        };
         Ok(PullRequestView {
             number,
             head_sha: change.head_sha.clone(),
@@ -217,7 +213,7 @@ impl World<'_> {
                 .checks
                 .iter()
                 .map(|c| CheckView {
-                    name: lane_name(c.lane).to_string(),
+                    name: c.lane.check_name().to_string(),
                     conclusion: c.conclusion,
                 })
                 .collect(),
