@@ -47,8 +47,9 @@ pub enum Command {
     Schema,
     /// List the strategies available for a scenario.
     Strategies(ScenarioArg),
-    /// Serve HTTP fakes of Prometheus, Unleash, GitHub and Argo CD over the
-    /// simulated world, for people and tools to work the incident.
+    /// Serve HTTP fakes of Prometheus, Unleash, GitHub, Argo CD and Argo
+    /// Rollouts over the simulated world, for people and tools to work the
+    /// incident.
     ///
     /// The world is replayed to --at and served on loopback. Without
     /// --strategy nobody has responded yet and virtual time moves only when
@@ -79,7 +80,8 @@ pub struct MocksArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
     /// Shift every port: Prometheus on BASE, Unleash BASE+1, GitHub BASE+2,
-    /// Argo CD BASE+3, gameday BASE+4 [default ports: 9090, 4242, 9091, 9092, 9093]
+    /// Argo CD BASE+3, gameday BASE+4, Argo Rollouts BASE+5 [default ports:
+    /// 9090, 4242, 9091, 9092, 9093, 3100]
     #[arg(long)]
     pub port_base: Option<u16>,
     #[arg(long)]
@@ -92,6 +94,9 @@ pub struct MocksArgs {
     pub argocd_port: Option<u16>,
     #[arg(long)]
     pub gameday_port: Option<u16>,
+    /// Port of the Argo Rollouts fake (the dashboard's REST API)
+    #[arg(long)]
+    pub rollouts_port: Option<u16>,
     /// Token mutating calls must carry [default: a random one, printed at start]
     #[arg(long)]
     pub token: Option<String>,
@@ -120,6 +125,20 @@ pub struct RunArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = RunFormat::Text)]
     pub format: RunFormat,
+    /// How the strategy reaches the world: straight calls, or the real
+    /// REST APIs of the HTTP fakes (GitHub, Argo CD, Argo Rollouts,
+    /// Prometheus, Unleash) over loopback. Both give the same bytes.
+    #[arg(long, value_enum, default_value_t = Via::InProcess)]
+    pub via: Via,
+}
+
+/// The control plane a replay acts through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Via {
+    /// Calls into the simulated world
+    InProcess,
+    /// HTTP requests to the fakes, started on free loopback ports
+    Http,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,7 +12,7 @@
 
 use gameday_sim::prob::Ratio;
 use gameday_sim::time::SimTime;
-use gameday_sim::world::{AppView, OpError, World};
+use gameday_sim::world::{AppView, OpError, Release, World};
 use serde_json::{json, Value};
 use wiremock::MockServer;
 
@@ -219,7 +219,11 @@ fn sync(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> 
                 },
             );
         };
-        match w.deploy(pr, Ratio::ONE) {
+        let release = match release_of(&b, name) {
+            Ok(r) => r,
+            Err(e) => return e,
+        };
+        match w.deploy_release(pr, &release) {
             Ok(()) => match w.application(name) {
                 Ok(app) => HttpResponse::json(200, &application_json(w, &app)),
                 Err(e) => op_error(e),
@@ -227,6 +231,67 @@ fn sync(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> 
             Err(e) => op_error(e),
         }
     })
+}
+
+/// How a sync releases the change: from a `Rollout` among the sync's
+/// `manifests` (as `argocd app sync --local` sends them), else a plain
+/// deploy of all traffic. Canary `setWeight` steps are whole percents;
+/// `pause` and other steps are accepted and ignored, as every step is held
+/// until promoted (see [`crate::rollouts`]).
+fn release_of(body: &Value, app: &str) -> Result<Release, HttpResponse> {
+    let bad = |m: String| error(400, INVALID_ARGUMENT, &m);
+    let manifests = match &body["manifests"] {
+        Value::Null => return Ok(Release::full()),
+        Value::Array(m) => m,
+        _ => {
+            return Err(bad(
+                "manifests: expected a list of YAML or JSON strings".into()
+            ))
+        }
+    };
+    for (i, m) in manifests.iter().enumerate() {
+        let Some(text) = m.as_str() else {
+            return Err(bad(format!("manifests[{i}]: expected a string")));
+        };
+        let doc: Value = serde_norway::from_str(text)
+            .map_err(|e| bad(format!("manifests[{i}]: not valid YAML or JSON: {e}")))?;
+        if doc["kind"] != "Rollout" {
+            continue;
+        }
+        if doc["metadata"]["name"].as_str().is_some_and(|n| n != app) {
+            return Err(bad(format!(
+                "manifests[{i}]: metadata.name: this Rollout is `{}`, not `{app}`",
+                doc["metadata"]["name"].as_str().unwrap_or_default()
+            )));
+        }
+        let strategy = &doc["spec"]["strategy"];
+        if strategy["blueGreen"].is_object() {
+            return Ok(Release::BlueGreen);
+        }
+        let mut steps = Vec::new();
+        if let Some(list) = strategy["canary"]["steps"].as_array() {
+            for (j, step) in list.iter().enumerate() {
+                let Some(w) = step.get("setWeight") else {
+                    continue;
+                };
+                let weight = w
+                    .as_u64()
+                    .filter(|&p| p <= 100)
+                    .and_then(|p| Ratio::new(p as f64 / 100.0).ok())
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "manifests[{i}]: spec.strategy.canary.steps[{j}].setWeight: expected a whole percent from 0 to 100, got {w}"
+                        ))
+                    })?;
+                steps.push(weight);
+            }
+        }
+        if steps.is_empty() {
+            return Ok(Release::full());
+        }
+        return Ok(Release::Canary { steps });
+    }
+    Ok(Release::full())
 }
 
 fn rollback(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> HttpResponse {

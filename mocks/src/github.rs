@@ -8,7 +8,9 @@
 //! `ci/full` the full one. A pull request fixes the culprit its body names
 //! with a `Culprit: N` trailer, else the one failing the most requests.
 
-use gameday_sim::world::{CheckConclusion, OpError, RestPull, World, BASE_SHA};
+use gameday_sim::world::{
+    CheckConclusion, OpError, RestPull, ReviewState, World, BASE_SHA, SMOKE_CHECK_NAME,
+};
 use serde_json::{json, Value};
 use wiremock::MockServer;
 
@@ -73,6 +75,10 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
         ("POST", ["pulls"]) => create_pull(ctx, req),
         ("GET", ["pulls"]) => list_pulls(ctx),
         ("GET", ["pulls", n]) => with_number(n, |n| get_pull(ctx, n)),
+        ("PATCH", ["pulls", n]) => with_number(n, |n| update_pull(ctx, n, req)),
+        ("GET", ["pulls", n, "reviews"]) => with_number(n, |n| list_reviews(ctx, n)),
+        ("POST", ["check-runs", id, "rerequest"]) => rerequest(ctx, id),
+        ("POST", ["actions", "workflows", wf, "dispatches"]) => dispatch(ctx, wf, req),
         ("PUT", ["pulls", n, "merge"]) => with_number(n, |n| merge(ctx, n, req)),
         ("GET", ["pulls", n, "merge"]) => with_number(n, |n| is_merged(ctx, n)),
         ("POST", ["pulls", n, "reviews"]) => with_number(n, |n| review(ctx, n, req)),
@@ -84,7 +90,13 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
         ("GET", ["commits", r, "status"]) => combined_status(ctx, r),
         (
             _,
-            ["git", "refs"] | ["pulls"] | ["pulls", _] | ["pulls", _, _] | ["issues", _, "labels"],
+            ["git", "refs"]
+            | ["pulls"]
+            | ["pulls", _]
+            | ["pulls", _, _]
+            | ["issues", _, "labels"]
+            | ["check-runs", _, "rerequest"]
+            | ["actions", "workflows", _, "dispatches"],
         ) => error(405, "Method Not Allowed"),
         _ => error(404, "Not Found"),
     }
@@ -191,6 +203,8 @@ fn pull_json(world: &World<'_>, base: &str, p: &RestPull) -> Value {
         "created_at": iso(world, p.created_at),
         "updated_at": iso(world, p.created_at),
         "merged_at": p.merged_at.map(|t| iso(world, t)),
+        "closed_at": (!p.open).then(|| iso(world, p.merged_at.unwrap_or(world.now()))),
+        "requested_reviewers": if p.review == ReviewState::Pending { vec![reviewer_json()] } else { Vec::new() },
         "head": { "label": format!("gameday:{}", p.head_ref), "ref": p.head_ref, "sha": p.head_sha },
         "base": { "label": format!("gameday:{}", p.base_ref), "ref": p.base_ref, "sha": BASE_SHA },
     })
@@ -210,6 +224,129 @@ fn label_json(base: &str, name: &str) -> Value {
         "color": if name == "hotfix" { "d73a4a" } else { "ededed" },
         "default": false,
     })
+}
+
+/// The simulated reviewer a review request goes to.
+fn reviewer_json() -> Value {
+    json!({
+        "login": "oncall-reviewer",
+        "id": 4242,
+        "node_id": "U_4242",
+        "type": "User",
+        "site_admin": false,
+        "url": "https://api.github.example/users/oncall-reviewer",
+        "html_url": "https://github.example/oncall-reviewer",
+        "avatar_url": "https://github.example/oncall-reviewer.png",
+    })
+}
+
+fn update_pull(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    match body["state"].as_str() {
+        None => {}
+        Some("closed") => {
+            if let Err(e) = ctx.world.close_pull_request(n) {
+                return op_error(e);
+            }
+        }
+        Some("open") => {
+            return validation(
+                "PullRequest",
+                "state",
+                "invalid",
+                "reopening is not simulated: open a new pull request",
+            )
+        }
+        Some(other) => {
+            return validation(
+                "PullRequest",
+                "state",
+                "invalid",
+                &format!("state must be `open` or `closed`, not `{other}`"),
+            )
+        }
+    }
+    get_pull_with(ctx, n, 200)
+}
+
+fn list_reviews(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
+    let p = match ctx.world.rest_pull(n) {
+        Ok(p) => p,
+        Err(e) => return op_error(e),
+    };
+    let reviews: Vec<Value> = p
+        .reviews
+        .iter()
+        .map(|&(id, approved, at)| {
+            json!({
+                "id": id,
+                "node_id": format!("PRR_{id}"),
+                "user": reviewer_json(),
+                "body": "",
+                "state": if approved { "APPROVED" } else { "CHANGES_REQUESTED" },
+                "html_url": format!("{}/pull/{n}#pullrequestreview-{id}", ctx.base),
+                "pull_request_url": format!("{}/pulls/{n}", ctx.base),
+                "commit_id": p.head_sha,
+                "submitted_at": iso(ctx.world, at),
+            })
+        })
+        .collect();
+    HttpResponse::json(200, &Value::Array(reviews))
+}
+
+fn rerequest(ctx: Ctx<'_, '_>, id: &str) -> HttpResponse {
+    let Ok(id) = id.parse::<u64>() else {
+        return error(404, "Not Found");
+    };
+    match ctx.world.rerequest_check(id) {
+        Ok(_) => HttpResponse::json(201, &json!({})),
+        Err(OpError::Invalid(_)) => error(404, "Not Found"),
+        Err(e) => op_error(e),
+    }
+}
+
+/// `workflow_dispatch` of the smoke-test workflow (api-reference §6.3:
+/// 204 No Content). The pull request is the one whose head is `ref`, or
+/// `inputs.pull_request`.
+fn dispatch(ctx: Ctx<'_, '_>, workflow: &str, req: &HttpRequest) -> HttpResponse {
+    let body = match body_json(req) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    if !workflow.starts_with(SMOKE_CHECK_NAME) {
+        return error(
+            404,
+            &format!("Not Found: the only workflow is `{SMOKE_CHECK_NAME}.yml`"),
+        );
+    }
+    let Some(git_ref) = body["ref"].as_str() else {
+        return validation("Workflow", "ref", "missing_field", "`ref` is required");
+    };
+    let input = &body["inputs"]["pull_request"];
+    let number = input
+        .as_u64()
+        .or_else(|| {
+            input
+                .as_str()
+                .and_then(|s| s.trim_start_matches('#').parse().ok())
+        })
+        .map(|n| n as u32)
+        .or_else(|| ctx.world.pull_by_ref(git_ref));
+    let Some(n) = number else {
+        return validation(
+            "Workflow",
+            "ref",
+            "invalid",
+            &format!("no pull request has `{git_ref}` as its head"),
+        );
+    };
+    match ctx.world.smoke_test(n) {
+        Ok(()) => HttpResponse::empty(204),
+        Err(e) => validation("Workflow", "inputs", "invalid", &e.to_string()),
+    }
 }
 
 fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
@@ -427,6 +564,7 @@ fn check_runs(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
     let runs: Vec<Value> = p
         .checks
         .iter()
+        .chain(p.smoke.iter())
         .map(|c| {
             json!({
                 "id": c.id,
@@ -515,7 +653,27 @@ fn combined_status(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
 }
 
 /// The endpoints the fake serves.
-const ROUTES: [Route; 11] = [
+const ROUTES: [Route; 15] = [
+    (
+        Some("PATCH"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+$",
+        "github: update a pull request",
+    ),
+    (
+        Some("GET"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/reviews$",
+        "github: list reviews",
+    ),
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/check-runs/[^/]+/rerequest$",
+        "github: re-run a check",
+    ),
+    (
+        Some("POST"),
+        r"^(/api/v3)?/repos/[^/]+/[^/]+/actions/workflows/[^/]+/dispatches$",
+        "github: dispatch a workflow",
+    ),
     (
         Some("POST"),
         r"^(/api/v3)?/repos/[^/]+/[^/]+/git/refs$",

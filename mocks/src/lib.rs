@@ -7,12 +7,15 @@
 //! simulated world; the wiremock mounting is a thin layer on top.
 
 pub mod argocd;
+pub mod client;
 pub mod gameday;
 pub mod github;
 pub mod http;
 pub mod prometheus;
 pub mod prometheus_mount;
+pub mod rollouts;
 pub mod serve;
+pub mod session;
 pub mod sim;
 pub mod unleash;
 pub mod unleash_mount;

@@ -12,21 +12,25 @@ pub enum Fake {
     Gameday,
     GitHub,
     ArgoCd,
+    Rollouts,
     Prometheus,
     Unleash,
 }
 
 impl Fake {
-    pub const ALL: [Fake; 5] = [
+    /// In `--port-base` order.
+    pub const ALL: [Fake; 6] = [
         Fake::Prometheus,
         Fake::Unleash,
         Fake::GitHub,
         Fake::ArgoCd,
         Fake::Gameday,
+        Fake::Rollouts,
     ];
 
-    /// Conventional ports: Prometheus 9090 and Unleash 4242 as upstream;
-    /// the others picked to stay out of their way.
+    /// Conventional ports: Prometheus 9090, Unleash 4242 and the Argo
+    /// Rollouts dashboard 3100 as upstream; the others picked to stay out
+    /// of their way.
     pub fn default_port(self) -> u16 {
         match self {
             Fake::Prometheus => 9090,
@@ -34,6 +38,7 @@ impl Fake {
             Fake::GitHub => 9091,
             Fake::ArgoCd => 9092,
             Fake::Gameday => 9093,
+            Fake::Rollouts => 3100,
         }
     }
 
@@ -44,6 +49,7 @@ impl Fake {
             Fake::GitHub => "github",
             Fake::ArgoCd => "argocd",
             Fake::Gameday => "gameday",
+            Fake::Rollouts => "rollouts",
         }
     }
 }
@@ -65,14 +71,32 @@ pub async fn start(
     world: SharedWorld,
     token: &str,
 ) -> std::io::Result<Running> {
-    let listener = TcpListener::bind((bind, port))?;
+    start_with(fake, TcpListener::bind((bind, port))?, world, token, true).await
+}
+
+/// Mounts `fake` on `listener`. Without `record`, the server keeps no log
+/// of the requests it served (for long automated sessions).
+pub async fn start_with(
+    fake: Fake,
+    listener: TcpListener,
+    world: SharedWorld,
+    token: &str,
+    record: bool,
+) -> std::io::Result<Running> {
     let address = listener.local_addr()?;
-    let server = MockServer::builder().listener(listener).start().await;
+    let builder = MockServer::builder().listener(listener);
+    let builder = if record {
+        builder
+    } else {
+        builder.disable_request_recording()
+    };
+    let server = builder.start().await;
     let t = token.to_string();
     match fake {
         Fake::Gameday => crate::gameday::mount(&server, world, t).await,
         Fake::GitHub => crate::github::mount(&server, world, t).await,
         Fake::ArgoCd => crate::argocd::mount(&server, world, argocd_token(token)).await,
+        Fake::Rollouts => crate::rollouts::mount(&server, world, t).await,
         Fake::Unleash => crate::unleash_mount::mount(&server, world, t).await,
         Fake::Prometheus => crate::prometheus_mount::mount(&server, world).await,
     }

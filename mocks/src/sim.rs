@@ -5,9 +5,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use gameday_sim::control::InProcess;
+use gameday_sim::engine::respond;
 use gameday_sim::scenario::Scenario;
-use gameday_sim::strategy::crew::Crew;
-use gameday_sim::strategy::{Policy, Runner, RunnerConfig};
+use gameday_sim::strategy::Policy;
 use gameday_sim::time::{SimDuration, SimTime};
 use gameday_sim::world::World;
 
@@ -55,10 +55,7 @@ impl SharedWorld {
                 let _ = world.advance_to(SimTime::START + at);
             }
             Some(p) => {
-                let mut cp = InProcess::new(&mut world);
-                let crew = Crew::new(seed, &scenario.team);
-                let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
-                Runner::new(&mut cp, p.clone(), crew, cfg).run(scenario.horizon);
+                respond(&mut InProcess::new(&mut world), scenario, p, seed);
             }
         }
         Ok(SharedWorld {

@@ -69,6 +69,7 @@ pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
             Fake::GitHub => args.github_port,
             Fake::ArgoCd => args.argocd_port,
             Fake::Gameday => args.gameday_port,
+            Fake::Rollouts => args.rollouts_port,
         };
         let index = Fake::ALL.iter().position(|f| *f == fake).unwrap_or(0) as u16;
         explicit
@@ -174,6 +175,16 @@ fn banner(
         "  curl -s -H 'Authorization: Bearer {}' {}/api/v1/applications/payment",
         argocd_token(token),
         url(Fake::ArgoCd)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s {}/api/v1/rollouts/prod/payment/info",
+        url(Fake::Rollouts)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -X PUT -H 'Authorization: Bearer {token}' -d '{{\"full\":false}}' {}/api/v1/rollouts/prod/payment/promote",
+        url(Fake::Rollouts)
     );
     let _ = writeln!(
         out,

@@ -8,13 +8,21 @@ use gameday_sim::strategy::Outcome;
 use gameday_sim::time::SimDuration;
 
 use super::{load, policy, write_stdout};
-use crate::cli::{RunArgs, RunFormat};
+use crate::cli::{RunArgs, RunFormat, Via};
 use crate::Failure;
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let sc = load(args.scenario.as_deref())?;
     let p = policy(&sc, &args.strategy)?;
-    let r = replay(&sc, &p, args.seed.unwrap_or(sc.default_seed));
+    let seed = args.seed.unwrap_or(sc.default_seed);
+    let r = match args.via {
+        Via::InProcess => replay(&sc, &p, seed),
+        Via::Http => {
+            gameday_mocks::session::http_replay(&sc, &p, seed)
+                .map_err(|e| Failure::runtime(format!("error: replay over HTTP failed: {e}")))?
+                .replay
+        }
+    };
     let text = match args.format {
         RunFormat::Json => {
             let mut s = serde_json::to_string_pretty(&r)

@@ -5,7 +5,7 @@ use super::{ControlPlane, CpError, WaitFor, Waited};
 use crate::prob::Ratio;
 use crate::strategy::CiLane;
 use crate::time::{SimDuration, SimTime};
-use crate::world::{AppView, Diagnosis, PullRequestView, World};
+use crate::world::{AppView, Diagnosis, PullRequestView, Release, World};
 
 /// A control plane over a world in the same process.
 #[derive(Debug)]
@@ -127,9 +127,9 @@ impl ControlPlane for InProcess<'_, '_> {
         Ok(self.world.application(app)?)
     }
 
-    fn deploy(&mut self, number: u32, weight: Ratio) -> Result<(), CpError> {
+    fn deploy(&mut self, number: u32, release: &Release) -> Result<(), CpError> {
         self.calls += 1;
-        Ok(self.world.deploy(number, weight)?)
+        Ok(self.world.deploy_release(number, release)?)
     }
 
     fn set_weight(&mut self, number: u32, weight: Ratio) -> Result<(), CpError> {

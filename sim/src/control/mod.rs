@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::prob::Ratio;
 use crate::strategy::CiLane;
 use crate::time::{SimDuration, SimTime};
-use crate::world::{AppView, Diagnosis, OpError, PullRequestView};
+use crate::world::{AppView, Diagnosis, OpError, PullRequestView, Release};
 
 /// What a strategy is waiting for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +108,11 @@ pub trait ControlPlane {
 
     // Argo CD / Argo Rollouts
     fn application(&mut self, app: &str) -> Result<AppView, CpError>;
-    fn deploy(&mut self, number: u32, weight: Ratio) -> Result<(), CpError>;
+    /// Syncs a merged change, declaring how it is released (the Rollout
+    /// spec): a canary starts at its first step, blue/green as an idle
+    /// preview.
+    fn deploy(&mut self, number: u32, release: &Release) -> Result<(), CpError>;
+    /// Moves a canary to its next step, whose weight is `weight`.
     fn set_weight(&mut self, number: u32, weight: Ratio) -> Result<(), CpError>;
     fn promote(&mut self, number: u32) -> Result<(), CpError>;
     fn abort(&mut self, number: u32) -> Result<(), CpError>;

@@ -10,7 +10,7 @@ pub mod sweep;
 
 use serde::Serialize;
 
-use crate::control::InProcess;
+use crate::control::{ControlPlane, InProcess};
 use crate::scenario::Scenario;
 use crate::score::Score;
 use crate::strategy::crew::Crew;
@@ -44,22 +44,30 @@ pub struct Replay {
 /// Replays `policy` on `scenario` with `seed`.
 pub fn replay(scenario: &Scenario, policy: &Policy, seed: u64) -> Replay {
     let (world, score, calls) = replay_world(scenario, policy, seed);
-    Replay {
-        scenario: scenario.name.clone(),
-        strategy: policy.name.clone(),
-        seed,
-        score,
-        timeline: world
-            .journal()
-            .entries()
-            .iter()
-            .map(|e| TimelineEntry {
-                at_ms: e.at.as_millis(),
-                clock: scenario.clock.label(e.at),
-                entry: e.clone(),
-            })
-            .collect(),
-        control_plane_calls: calls,
+    Replay::of(&world, policy, seed, score, calls)
+}
+
+impl Replay {
+    /// The replay record of a finished world.
+    pub fn of(world: &World<'_>, policy: &Policy, seed: u64, score: Score, calls: u64) -> Replay {
+        let scenario = world.scenario();
+        Replay {
+            scenario: scenario.name.clone(),
+            strategy: policy.name.clone(),
+            seed,
+            score,
+            timeline: world
+                .journal()
+                .entries()
+                .iter()
+                .map(|e| TimelineEntry {
+                    at_ms: e.at.as_millis(),
+                    clock: scenario.clock.label(e.at),
+                    entry: e.clone(),
+                })
+                .collect(),
+            control_plane_calls: calls,
+        }
     }
 }
 
@@ -72,18 +80,35 @@ pub fn replay_world<'s>(
     let mut world = World::new(scenario, seed);
     let (outcome, calls) = {
         let mut cp = InProcess::new(&mut world);
-        let crew = Crew::new(seed, &scenario.team);
-        let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
-        let outcome = Runner::new(&mut cp, policy.clone(), crew, cfg).run(scenario.horizon);
+        let outcome = respond(&mut cp, scenario, policy, seed);
         (outcome, cp.calls())
     };
+    let score = conclude(&mut world, outcome);
+    (world, score, calls)
+}
+
+/// Lets the responders follow `policy` through any control plane until
+/// they close the incident or the horizon comes.
+pub fn respond<C: ControlPlane>(
+    cp: &mut C,
+    scenario: &Scenario,
+    policy: &Policy,
+    seed: u64,
+) -> Outcome {
+    let crew = Crew::new(seed, &scenario.team);
+    let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
+    Runner::new(cp, policy.clone(), crew, cfg).run(scenario.horizon)
+}
+
+/// After the response: runs the world on until it is stable (when the
+/// incident was closed), stops whatever is still in flight, and scores it.
+pub fn conclude(world: &mut World<'_>, outcome: Outcome) -> Score {
     if outcome == Outcome::Closed {
-        settle(&mut world);
+        settle(world);
     }
     world.abort_in_flight();
     let ended = world.now();
-    let score = Score::from_world(&world, outcome, ended);
-    (world, score, calls)
+    Score::from_world(world, outcome, ended)
 }
 
 /// Runs the world on until every service has been healthy for a stability

@@ -8,10 +8,9 @@
 use super::crew::{Crew, Task};
 use super::policy::{BlueGreen, Policy, Reaction, Rollout, Step};
 use crate::control::{ControlPlane, CpError, WaitFor, Waited};
-use crate::prob::Ratio;
 use crate::scenario::Team;
 use crate::time::SimDuration;
-use crate::world::{CheckConclusion, CulpritKind, CulpritView, ReviewState};
+use crate::world::{CheckConclusion, CulpritKind, CulpritView, Release, ReviewState};
 
 /// How a policy's replay ended, from the responders' side.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -462,8 +461,10 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
     /// analysis aborted it.
     fn rollout(&mut self, pr: u32, rollout: &Rollout) -> Result<bool, Flow> {
         self.hotfixes += 1;
-        let first = rollout.stages[0].weight;
-        self.cp.deploy(pr, first)?;
+        let release = Release::Canary {
+            steps: rollout.stages.iter().map(|s| s.weight).collect(),
+        };
+        self.cp.deploy(pr, &release)?;
         let apps = self.wait_apps(pr)?;
         for (i, stage) in rollout.stages.iter().enumerate() {
             if i > 0 {
@@ -537,7 +538,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
     }
 
     fn blue_green(&mut self, pr: u32, bg: &BlueGreen) -> Result<bool, Flow> {
-        self.cp.deploy(pr, Ratio::ZERO)?;
+        self.cp.deploy(pr, &Release::BlueGreen)?;
         self.wait_apps(pr)?;
         if bg.smoke_test {
             self.cp.smoke_test(pr)?;

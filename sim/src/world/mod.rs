@@ -37,7 +37,8 @@ use traffic::{add_cause, first_cause, Cause, Cohort, Load, Root};
 
 pub use ops::{
     AppView, CheckConclusion, CheckView, CulpritKind, CulpritView, Diagnosis, HistoryView, OpError,
-    PullRequestView, RestCheck, RestPull, ReviewState, BASE_SHA, FAST_LANE_LABELS, FULL_LANE_LABEL,
+    PullRequestView, Release, RestCheck, RestPull, ReviewState, RolloutView, BASE_SHA,
+    DEPLOY_LABEL_PREFIX, FAST_LANE_LABELS, FULL_LANE_LABEL, SMOKE_CHECK_NAME,
 };
 
 /// Scrape intervals that share one traffic stream: common random numbers
@@ -66,6 +67,12 @@ pub struct Deployment {
     /// Needed remediation: rolled back, aborted, switched back, or a later
     /// hotfix targeted a regression it caused.
     pub remediated: bool,
+    /// How it is released (the Rollout spec it was synced with).
+    #[serde(skip)]
+    pub release: Release,
+    /// Index of the canary step it is at (`setWeight` steps taken).
+    #[serde(skip)]
+    pub step: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -227,7 +234,7 @@ impl<'s> World<'s> {
             deployments: Vec::new(),
             counts: ops::Counts::default(),
             harmful: Vec::new(),
-            branches: Vec::new(),
+            branches: vec![("main".to_string(), ops::BASE_SHA.to_string())],
             draw_buf: Vec::new(),
             health_stale: true,
         };

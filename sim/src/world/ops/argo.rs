@@ -11,7 +11,103 @@ use crate::world::code::{ChangeId, DefectId, Version, VersionId};
 use crate::world::journal::{Actor, EntryKind};
 use crate::world::{Deployment, DeploymentOutcome, World};
 
+/// How a change is released, as its Argo Rollouts spec declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Release {
+    /// A canary: `setWeight` steps, each held until promoted. A single
+    /// 100% step is a plain rolling deploy.
+    Canary { steps: Vec<Ratio> },
+    /// Blue/green: an idle preview, then one switch of all traffic.
+    BlueGreen,
+}
+
+impl Release {
+    /// A plain deploy of all traffic at once.
+    pub fn full() -> Release {
+        Release::Canary {
+            steps: vec![Ratio::ONE],
+        }
+    }
+
+    /// The share of traffic the new build takes when the sync finishes.
+    pub fn first_weight(&self) -> Ratio {
+        match self {
+            Release::Canary { steps } => steps.first().copied().unwrap_or(Ratio::ONE),
+            Release::BlueGreen => Ratio::ZERO,
+        }
+    }
+}
+
+/// The newest rollout on an application, as Argo Rollouts reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutView {
+    /// The pull request whose change is being (or was) rolled out.
+    pub pr: u32,
+    pub release: Release,
+    /// Canary steps taken so far (0 = the first `setWeight`).
+    pub step: usize,
+    pub outcome: DeploymentOutcome,
+    /// The change's build on this application.
+    pub revision: String,
+    /// Its traffic weight while it is the canary (or the idle preview).
+    pub canary_weight: Option<f64>,
+    /// It is the application's stable build.
+    pub stable: bool,
+    /// The build it replaced.
+    pub base: String,
+    /// After a blue/green switch: the previous colour, still up.
+    pub standby: Option<String>,
+}
+
 impl World<'_> {
+    /// Deploys a merged change as `release` declares: the first canary
+    /// weight, or an idle blue/green preview.
+    pub fn deploy_release(&mut self, number: u32, release: &Release) -> Result<(), OpError> {
+        if let Release::Canary { steps } = release {
+            if steps.is_empty() {
+                return Err(OpError::Invalid(
+                    "a canary needs at least one setWeight step".into(),
+                ));
+            }
+        }
+        self.deploy(number, release.first_weight())?;
+        if let Some(dep) = self.deployment_mut(number) {
+            dep.release = release.clone();
+        }
+        Ok(())
+    }
+
+    /// The newest rollout of a responders' change to `app`, if any.
+    pub fn rollout(&self, app: &str) -> Result<Option<RolloutView>, OpError> {
+        let s = self.service_named(app)?;
+        let Some(dep) = self
+            .deployments
+            .iter()
+            .rev()
+            .find(|d| self.changes[d.change.index()].ships_to.contains(&s))
+        else {
+            return Ok(None);
+        };
+        let change = &self.changes[dep.change.index()];
+        let build = change.builds.iter().find(|b| b.0 == s).map(|b| b.1);
+        let base = change.bases.iter().find(|b| b.0 == s).map(|b| b.1);
+        let (Some(build), Some(base)) = (build, base) else {
+            return Ok(None);
+        };
+        let a = &self.apps[s.index()];
+        Ok(Some(RolloutView {
+            pr: dep.number,
+            release: dep.release.clone(),
+            step: dep.step,
+            outcome: dep.outcome,
+            revision: self.versions[build.index()].label.clone(),
+            canary_weight: a.canary.filter(|c| c.0 == build).map(|c| c.1),
+            stable: a.stable == build,
+            base: self.versions[base.index()].label.clone(),
+            standby: a.standby.map(|v| self.versions[v.index()].label.clone()),
+        }))
+    }
+
     pub(super) fn merged_change(&self, number: u32) -> Result<ChangeId, OpError> {
         let pr = self.pr(number)?;
         if !pr.merged {
@@ -111,6 +207,14 @@ impl World<'_> {
             outcome: DeploymentOutcome::InProgress,
             reached_traffic: false,
             remediated: false,
+            release: if weight.get() <= 0.0 {
+                Release::BlueGreen
+            } else {
+                Release::Canary {
+                    steps: vec![weight],
+                }
+            },
+            step: 0,
         });
         let apps = self.app_names(&ships_to);
         let what = if weight.get() >= 1.0 {
@@ -204,8 +308,9 @@ impl World<'_> {
                 self.note_traffic(v);
             }
         }
-        if weight.get() > 0.0 {
-            if let Some(dep) = self.deployment_mut(number) {
+        if let Some(dep) = self.deployment_mut(number) {
+            dep.step += 1;
+            if weight.get() > 0.0 {
                 dep.reached_traffic = true;
             }
         }

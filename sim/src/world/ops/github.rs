@@ -138,6 +138,12 @@ impl World<'_> {
             self.culprit_view(d, 0.0).summary,
             touched.join(", ")
         );
+        // What a path labeler (e.g. actions/labeler) would add: the
+        // applications the change ships to.
+        let labels: Vec<String> = ships_to
+            .iter()
+            .map(|&s| format!("{DEPLOY_LABEL_PREFIX}{}", self.sc.service(s).name))
+            .collect();
         self.changes.push(Change {
             number,
             target,
@@ -166,7 +172,7 @@ impl World<'_> {
                 body: String::new(),
                 head_ref: format!("hotfix/pr-{number}"),
                 base_ref: "main".to_string(),
-                labels: Vec::new(),
+                labels,
                 opened_at,
                 merged_at: None,
                 reviews: Vec::new(),
@@ -218,7 +224,7 @@ impl World<'_> {
                 })
                 .collect(),
             smoke_test: pr.smoke.map(|c| CheckView {
-                name: "smoke-test".to_string(),
+                name: SMOKE_CHECK_NAME.to_string(),
                 conclusion: c,
             }),
             merged: pr.merged,
@@ -369,8 +375,11 @@ impl World<'_> {
         } else {
             ReviewState::Approved
         };
+        let now = self.now();
         if let Ok(pr) = self.pr_mut(number) {
             pr.review = state;
+            let id = number as u64 * 1000 + pr.meta.reviews.len() as u64 + 1;
+            pr.meta.reviews.push((id, caught == 0, now));
         }
         let text = if caught > 0 {
             format!("review of PR #{number}: changes requested (spotted a bug in a consumer of the change)")

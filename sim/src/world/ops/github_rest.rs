@@ -13,6 +13,9 @@ use crate::world::World;
 
 /// Labels that start the fast CI lane (the runbook's `hotfix` label).
 pub const FAST_LANE_LABELS: [&str; 2] = ["hotfix", "ci/fast-path"];
+/// Prefix of the labels naming the applications a pull request ships to
+/// (`deploy/payment`), added when it opens, as a path labeler would.
+pub const DEPLOY_LABEL_PREFIX: &str = "deploy/";
 /// Label that starts the full CI lane.
 pub const FULL_LANE_LABEL: &str = "ci/full";
 
@@ -44,8 +47,13 @@ pub struct RestPull {
     /// GitHub's `mergeable_state`: `clean`, `blocked` or `unstable`.
     pub mergeable_state: &'static str,
     pub checks: Vec<RestCheck>,
+    /// The post-deploy smoke test, run as a workflow reporting a check run.
+    pub smoke: Option<RestCheck>,
     pub reviews: Vec<(u64, bool, SimTime)>,
 }
+
+/// Name of the smoke test's check run (and of its workflow file's job).
+pub const SMOKE_CHECK_NAME: &str = "smoke-test";
 
 /// The sha `main` points at before any merge.
 pub const BASE_SHA: &str = "6d1f0c1a2b3c4d5e6f708192a3b4c5d6e7f80912";
@@ -103,6 +111,13 @@ impl World<'_> {
                     conclusion: c.conclusion,
                 })
                 .collect(),
+            smoke: pr.smoke.map(|c| RestCheck {
+                id: number as u64 * 100 + 99,
+                name: SMOKE_CHECK_NAME,
+                started: pr.meta.merged_at.unwrap_or(pr.meta.opened_at),
+                completed: c.map(|_| pr.meta.merged_at.unwrap_or(pr.meta.opened_at)),
+                conclusion: c,
+            }),
             reviews: pr.meta.reviews.clone(),
         })
     }
@@ -189,6 +204,20 @@ impl World<'_> {
         pr.meta.head_ref = head.to_string();
         pr.meta.base_ref = base.to_string();
         Ok(view.number)
+    }
+
+    /// Runs the checks of `lane` again (GitHub's re-request of a check run).
+    pub fn rerequest_check(&mut self, check_id: u64) -> Result<u32, OpError> {
+        let number = (check_id / 100) as u32;
+        let index = (check_id % 100) as usize;
+        let lane = self
+            .pr(number)
+            .ok()
+            .and_then(|pr| index.checked_sub(1).and_then(|i| pr.checks.get(i)))
+            .map(|c| c.lane)
+            .ok_or_else(|| OpError::Invalid(format!("no check run with id {check_id}")))?;
+        self.run_checks(number, lane)?;
+        Ok(number)
     }
 
     /// Adds labels; `hotfix`/`ci/fast-path` start the fast CI lane and

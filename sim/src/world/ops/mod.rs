@@ -14,8 +14,12 @@ mod people;
 mod prometheus;
 mod unleash;
 
-pub use github_rest::{RestCheck, RestPull, BASE_SHA, FAST_LANE_LABELS, FULL_LANE_LABEL};
-use serde::Serialize;
+pub use argo::{Release, RolloutView};
+pub use github_rest::{
+    RestCheck, RestPull, BASE_SHA, DEPLOY_LABEL_PREFIX, FAST_LANE_LABELS, FULL_LANE_LABEL,
+    SMOKE_CHECK_NAME,
+};
+use serde::{Deserialize, Serialize};
 
 use super::code::{ChangeId, VersionId};
 use super::journal::{Actor, EntryKind};
@@ -168,7 +172,7 @@ pub struct AppView {
 }
 
 /// What the on-call engineer finds when diagnosing a service.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
     pub service: String,
     /// Culprits, the most damaging first. Empty when nothing beyond
@@ -176,7 +180,7 @@ pub struct Diagnosis {
     pub culprits: Vec<CulpritView>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CulpritKind {
     /// A defect that was there before the response (the incident's cause).
@@ -186,7 +190,7 @@ pub enum CulpritKind {
 }
 
 /// One culprit behind a service's errors.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CulpritView {
     /// Opaque handle to pass back when writing a fix.
     pub id: u32,
@@ -225,6 +229,10 @@ pub enum OpError {
     Busy(String),
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// A refusal reported by a remote service (an HTTP control plane),
+    /// carrying the service's message as is.
+    #[error("{0}")]
+    Remote(String),
 }
 
 impl World<'_> {
