@@ -485,4 +485,45 @@ mod tests {
         anonymous.headers.clear();
         assert_eq!(handle(&anonymous, &mut w, TOKEN).status, 401);
     }
+
+    #[test]
+    fn should_read_the_release_from_a_synced_rollout_manifest() {
+        let manifest = |strategy: &str| {
+            json!({ "manifests": [format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: payment\nspec:\n  strategy:\n{strategy}"
+            )] })
+        };
+        let canary = manifest("    canary:\n      steps:\n      - setWeight: 10\n      - pause: {}\n      - setWeight: 100\n");
+        assert_eq!(
+            release_of(&canary, "payment").unwrap(),
+            Release::Canary {
+                steps: vec![Ratio::new(0.1).unwrap(), Ratio::ONE]
+            }
+        );
+        let bg = manifest("    blueGreen:\n      activeService: payment\n");
+        assert_eq!(release_of(&bg, "payment").unwrap(), Release::BlueGreen);
+        assert_eq!(release_of(&json!({}), "payment").unwrap(), Release::full());
+
+        let bad = manifest("    canary:\n      steps:\n      - setWeight: 150\n");
+        let e = release_of(&bad, "payment").unwrap_err();
+        assert_eq!(e.status, 400);
+        assert!(
+            e.body
+                .contains("manifests[0]: spec.strategy.canary.steps[0].setWeight"),
+            "{}",
+            e.body
+        );
+        let other = json!({ "manifests": ["kind: Rollout\nmetadata:\n  name: login\n"] });
+        assert!(release_of(&other, "payment")
+            .unwrap_err()
+            .body
+            .contains("metadata.name"));
+        let broken = json!({ "manifests": ["kind: [Rollout"] });
+        assert!(release_of(&broken, "payment")
+            .unwrap_err()
+            .body
+            .contains("manifests[0]"));
+        let not_list = json!({ "manifests": "kind: Rollout" });
+        assert_eq!(release_of(&not_list, "payment").unwrap_err().status, 400);
+    }
 }

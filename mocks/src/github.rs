@@ -737,3 +737,210 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
     mount_routes(server, &ROUTES, "github: anything else", handler).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gameday_sim::control::{ControlPlane, InProcess, WaitFor};
+    use gameday_sim::scenario::friday_cascade;
+    use gameday_sim::time::{SimDuration, SimTime};
+
+    const TOKEN: &str = "t0k3n";
+    const REPO: &str = "/api/v3/repos/acme/shop";
+
+    fn req(method: &str, path: &str, body: &str) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: format!("{REPO}{path}"),
+            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
+            body: body.as_bytes().to_vec(),
+            ..HttpRequest::default()
+        }
+    }
+
+    /// A world 10 minutes in, with pull request #1 open for the top culprit.
+    fn with_pull(sc: &gameday_sim::scenario::Scenario) -> World<'_> {
+        let mut w = World::new(sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        let r = handle(
+            &req(
+                "POST",
+                "/git/refs",
+                r#"{"ref":"refs/heads/fix","sha":"abc"}"#,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = handle(
+            &req(
+                "POST",
+                "/pulls",
+                r#"{"title":"fix","head":"fix","base":"main"}"#,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        w
+    }
+
+    fn settle(w: &mut World<'_>) {
+        let mut cp = InProcess::new(w);
+        cp.wait(
+            &WaitFor::PullRequestSettled { number: 1 },
+            SimDuration::from_mins(600),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn should_label_a_pull_request_with_the_apps_it_ships_to() {
+        let sc = friday_cascade();
+        let mut w = with_pull(&sc);
+        let pull = handle(&req("GET", "/pulls/1", ""), &mut w, TOKEN).json_body();
+        let labels: Vec<&str> = pull["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|l| l["name"].as_str())
+            .collect();
+        assert!(!labels.is_empty());
+        assert!(
+            labels.iter().all(|l| l.starts_with("deploy/")),
+            "{labels:?}"
+        );
+        let main = handle(&req("GET", "/git/ref/heads/main", ""), &mut w, TOKEN);
+        assert_eq!(main.json_body()["object"]["sha"], BASE_SHA);
+    }
+
+    #[test]
+    fn should_show_a_requested_review_until_the_reviewer_answers() {
+        let sc = friday_cascade();
+        let mut w = with_pull(&sc);
+        let r = handle(
+            &req(
+                "POST",
+                "/pulls/1/requested_reviewers",
+                r#"{"reviewers":["x"]}"#,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(
+            r.json_body()["requested_reviewers"][0]["login"],
+            "oncall-reviewer"
+        );
+        let reviews = handle(&req("GET", "/pulls/1/reviews", ""), &mut w, TOKEN);
+        assert_eq!(reviews.json_body(), json!([]));
+        settle(&mut w);
+        let pull = handle(&req("GET", "/pulls/1", ""), &mut w, TOKEN).json_body();
+        assert_eq!(pull["requested_reviewers"], json!([]));
+        let reviews = handle(&req("GET", "/pulls/1/reviews", ""), &mut w, TOKEN).json_body();
+        let state = reviews[0]["state"].as_str().unwrap();
+        assert!(
+            state == "APPROVED" || state == "CHANGES_REQUESTED",
+            "{state}"
+        );
+        assert!(reviews[0]["user"]["login"].is_string());
+    }
+
+    #[test]
+    fn should_rerun_a_check_and_close_a_pull_request() {
+        let sc = friday_cascade();
+        let mut w = with_pull(&sc);
+        handle(
+            &req("POST", "/issues/1/labels", r#"{"labels":["ci/full"]}"#),
+            &mut w,
+            TOKEN,
+        );
+        settle(&mut w);
+        let sha = w.rest_pull(1).unwrap().head_sha;
+        let runs = handle(
+            &req("GET", &format!("/commits/{sha}/check-runs"), ""),
+            &mut w,
+            TOKEN,
+        );
+        let id = runs.json_body()["check_runs"][0]["id"].as_u64().unwrap();
+        let r = handle(
+            &req("POST", &format!("/check-runs/{id}/rerequest"), ""),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(w.rest_pull(1).unwrap().checks.len(), 2);
+        let r = handle(
+            &req("POST", "/check-runs/999999/rerequest", ""),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 404);
+
+        let r = handle(
+            &req("PATCH", "/pulls/1", r#"{"state":"shut"}"#),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 422);
+        assert!(r.json_body()["message"].is_string());
+        let r = handle(
+            &req("PATCH", "/pulls/1", r#"{"state":"closed"}"#),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json_body()["state"], "closed");
+        assert!(r.json_body()["closed_at"].is_string());
+    }
+
+    #[test]
+    fn should_run_the_smoke_test_workflow_as_a_check_run() {
+        let sc = friday_cascade();
+        let mut w = with_pull(&sc);
+        let dispatch = r#"{"ref":"fix","inputs":{"pull_request":"1"}}"#;
+        // Only a merged change can be smoke-tested.
+        let r = handle(
+            &req(
+                "POST",
+                "/actions/workflows/smoke-test.yml/dispatches",
+                dispatch,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        w.merge(1).unwrap();
+        let r = handle(
+            &req(
+                "POST",
+                "/actions/workflows/smoke-test.yml/dispatches",
+                dispatch,
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
+        assert!(r.body.is_empty());
+        let sha = w.rest_pull(1).unwrap().head_sha;
+        let runs = handle(
+            &req("GET", &format!("/commits/{sha}/check-runs"), ""),
+            &mut w,
+            TOKEN,
+        )
+        .json_body();
+        let smoke = runs["check_runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == SMOKE_CHECK_NAME)
+            .expect("a smoke-test check run");
+        assert_eq!(smoke["status"], "in_progress");
+        let r = handle(
+            &req("POST", "/actions/workflows/deploy.yml/dispatches", dispatch),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 404);
+    }
+}

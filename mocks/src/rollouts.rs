@@ -373,3 +373,214 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
     mount_routes(server, &routes, "rollouts: anything else", handler).await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gameday_sim::control::{ControlPlane, InProcess, WaitFor};
+    use gameday_sim::prob::Ratio;
+    use gameday_sim::scenario::friday_cascade;
+    use gameday_sim::scenario::Scenario;
+    use gameday_sim::time::{SimDuration, SimTime};
+
+    const TOKEN: &str = "t0k3n";
+
+    fn req(method: &str, path: &str, body: &str) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
+            body: body.as_bytes().to_vec(),
+            ..HttpRequest::default()
+        }
+    }
+
+    /// A world 10 minutes into the incident with a merged fix for the top
+    /// culprit synced as `release`, the sync finished. Returns the app it
+    /// leads on.
+    fn deployed<'s>(sc: &'s Scenario, release: &Release) -> (World<'s>, u32, String) {
+        let mut w = World::new(sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        let culprit = w.top_culprit().expect("the fault is failing requests");
+        let pr = w.open_pull_request(culprit, None).unwrap();
+        w.merge(pr.number).unwrap();
+        w.deploy_release(pr.number, release).unwrap();
+        let app = pr.apps[0].clone();
+        let mut cp = InProcess::new(&mut w);
+        let until = WaitFor::AppsIdle {
+            apps: pr.apps.clone(),
+        };
+        cp.wait(&until, SimDuration::from_mins(60)).unwrap();
+        (w, pr.number, app)
+    }
+
+    fn canary(steps: &[f64]) -> Release {
+        Release::Canary {
+            steps: steps.iter().map(|&s| Ratio::new(s).unwrap()).collect(),
+        }
+    }
+
+    fn path(app: &str, action: &str) -> String {
+        format!("/api/v1/rollouts/prod/{app}/{action}")
+    }
+
+    #[test]
+    fn should_pause_at_each_canary_step_until_promoted() {
+        let sc = friday_cascade();
+        let (mut w, _, app) = deployed(&sc, &canary(&[0.05, 0.5, 1.0]));
+        let info = handle(&req("GET", &path(&app, "info"), ""), &mut w, TOKEN).json_body();
+        assert_eq!(info["status"], "Paused");
+        assert_eq!(info["message"], "CanaryPauseStep");
+        assert_eq!(info["strategy"], "Canary");
+        assert_eq!(info["setWeight"], "5");
+        assert_eq!(info["step"], "1/6");
+        assert_eq!(info["steps"][0]["setWeight"], 5);
+
+        let r = handle(&req("PUT", &path(&app, "promote"), "{}"), &mut w, TOKEN);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json_body()["setWeight"], "50");
+        assert_eq!(r.json_body()["step"], "3/6");
+
+        // The last step is 100%: promoting makes the new build stable.
+        let r = handle(&req("PUT", &path(&app, "promote"), "{}"), &mut w, TOKEN);
+        let info = r.json_body();
+        assert_eq!(info["status"], "Healthy");
+        assert_eq!(info["setWeight"], "0");
+        assert!(w.application(&app).unwrap().stable.contains("+pr"));
+
+        let r = handle(&req("PUT", &path(&app, "promote"), "{}"), &mut w, TOKEN);
+        assert_eq!(r.status, 400, "nothing left to promote");
+    }
+
+    #[test]
+    fn should_promote_fully_skipping_the_remaining_steps() {
+        let sc = friday_cascade();
+        let (mut w, _, app) = deployed(&sc, &canary(&[0.05, 0.25, 0.5, 1.0]));
+        let r = handle(
+            &req("PUT", &path(&app, "promote"), r#"{"full":true}"#),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.json_body()["status"], "Healthy");
+        assert!(w.application(&app).unwrap().canary.is_none());
+    }
+
+    #[test]
+    fn should_abort_to_degraded_and_retry_from_the_first_step() {
+        let sc = friday_cascade();
+        let (mut w, _, app) = deployed(&sc, &canary(&[0.1, 1.0]));
+        let r = handle(&req("PUT", &path(&app, "abort"), ""), &mut w, TOKEN);
+        let info = r.json_body();
+        assert_eq!(info["status"], "Degraded");
+        assert!(info["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("RolloutAborted: Rollout aborted update to revision"));
+        assert!(w.application(&app).unwrap().canary.is_none());
+
+        let r = handle(&req("PUT", &path(&app, "retry"), ""), &mut w, TOKEN);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.json_body()["status"], "Progressing");
+        let r = handle(&req("PUT", &path(&app, "retry"), ""), &mut w, TOKEN);
+        assert_eq!(r.status, 400, "only an aborted rollout can be retried");
+    }
+
+    #[test]
+    fn should_switch_blue_green_on_promote_and_back_on_abort() {
+        let sc = friday_cascade();
+        let (mut w, pr, app) = deployed(&sc, &Release::BlueGreen);
+        let info = handle(&req("GET", &path(&app, "info"), ""), &mut w, TOKEN).json_body();
+        assert_eq!(info["strategy"], "BlueGreen");
+        assert_eq!(info["message"], "BlueGreenPause");
+        assert_eq!(info["replicaSets"][1]["preview"], true);
+
+        let r = handle(&req("PUT", &path(&app, "promote"), "{}"), &mut w, TOKEN);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let mut cp = InProcess::new(&mut w);
+        cp.wait(
+            &WaitFor::AppsIdle {
+                apps: vec![app.clone()],
+            },
+            SimDuration::from_mins(30),
+        )
+        .unwrap();
+        assert!(w
+            .application(&app)
+            .unwrap()
+            .stable
+            .ends_with(&format!("+pr{pr}")));
+
+        let r = handle(&req("PUT", &path(&app, "abort"), ""), &mut w, TOKEN);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let mut cp = InProcess::new(&mut w);
+        cp.wait(
+            &WaitFor::AppsIdle {
+                apps: vec![app.clone()],
+            },
+            SimDuration::from_mins(30),
+        )
+        .unwrap();
+        assert!(!w.application(&app).unwrap().stable.contains("+pr"));
+    }
+
+    #[test]
+    fn should_undo_the_newest_change_everywhere_it_shipped() {
+        let sc = friday_cascade();
+        let (mut w, pr, app) = deployed(&sc, &Release::full());
+        assert!(w.application(&app).unwrap().stable.contains("+pr"));
+        let r = handle(&req("PUT", &path(&app, "undo/0"), ""), &mut w, TOKEN);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let apps = w.pull_request(pr).unwrap().apps;
+        let mut cp = InProcess::new(&mut w);
+        cp.wait(
+            &WaitFor::AppsIdle { apps: apps.clone() },
+            SimDuration::from_mins(60),
+        )
+        .unwrap();
+        for a in apps {
+            assert!(!w.application(&a).unwrap().stable.contains("+pr"), "{a}");
+        }
+    }
+
+    #[test]
+    fn should_refuse_bad_requests_in_grpc_gateway_shape() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 1);
+        let cases = [
+            (req("GET", "/api/v1/rollouts/prod/nope/info", ""), 404),
+            (req("GET", "/api/v1/rollouts/default/payment/info", ""), 404),
+            (
+                req("PUT", "/api/v1/rollouts/prod/payment/promote", "{"),
+                400,
+            ),
+            (
+                req("PUT", "/api/v1/rollouts/prod/payment/promote", "{}"),
+                400,
+            ),
+            (req("PUT", "/api/v1/rollouts/prod/payment/undo/x", ""), 400),
+            (req("PUT", "/api/v1/rollouts/prod/payment/restart", ""), 501),
+            (req("DELETE", "/api/v1/rollouts/prod/payment/info", ""), 405),
+            (req("GET", "/nothing", ""), 404),
+        ];
+        for (r, status) in cases {
+            let res = handle(&r, &mut w, TOKEN);
+            assert_eq!(res.status, status, "{} {}: {}", r.method, r.path, res.body);
+            let v = res.json_body();
+            assert!(
+                v["message"].is_string() && v["code"].is_number(),
+                "{}",
+                res.body
+            );
+        }
+        let mut anonymous = req("PUT", "/api/v1/rollouts/prod/payment/abort", "");
+        anonymous.headers.clear();
+        assert_eq!(handle(&anonymous, &mut w, TOKEN).status, 401);
+        // Reading needs no token, as with the dashboard.
+        anonymous.method = "GET".into();
+        anonymous.path = "/api/v1/rollouts/prod/payment/info".into();
+        let info = handle(&anonymous, &mut w, TOKEN);
+        assert_eq!(info.status, 200);
+        assert_eq!(info.json_body()["status"], "Healthy");
+    }
+}
