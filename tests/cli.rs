@@ -247,3 +247,16 @@ fn should_say_not_applicable_when_no_flag_guards_the_fault() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("not applicable"), "{}", stdout(&o));
 }
+
+#[test]
+fn run_via_http_prints_the_same_bytes_as_in_process() {
+    for strategy in ["staged", "blue-green"] {
+        let local = gameday(&["run", "-s", strategy, "--format", "json"]);
+        let remote = gameday(&["run", "-s", strategy, "--format", "json", "--via", "http"]);
+        assert!(
+            local.status.success() && remote.status.success(),
+            "{strategy}"
+        );
+        assert_eq!(local.stdout, remote.stdout, "{strategy}");
+    }
+}

@@ -42,7 +42,14 @@ fn should_serve_the_fakes_at_the_requested_moment() {
             "--github-port",
             "0",
         ])
-        .args(["--argocd-port", "0", "--gameday-port", "0"])
+        .args([
+            "--argocd-port",
+            "0",
+            "--gameday-port",
+            "0",
+            "--rollouts-port",
+            "0",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -100,6 +107,14 @@ fn should_serve_the_fakes_at_the_requested_moment() {
     );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"Synced\""), "{body}");
+
+    let rollouts = addr("rollouts", &mut banner);
+    let (status, body) = http(
+        &rollouts,
+        "GET /api/v1/rollouts/prod/payment/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"Healthy\""), "{body}");
 
     let unleash = addr("unleash", &mut banner);
     let (status, body) = http(

@@ -4,6 +4,8 @@
 //! read as UTC, plus virtual time), and the scenario's alert rule and its
 //! per-service state become `/api/v1/rules` and `/api/v1/alerts`.
 
+use std::sync::{Arc, Mutex};
+
 use gameday_sim::world::metrics::AlertState as WorldAlert;
 use gameday_sim::world::World;
 use wiremock::MockServer;
@@ -161,11 +163,36 @@ fn rules(world: &World<'_>, alerts: &[AlertView]) -> Vec<RuleGroupView> {
 
 /// Handles one request against the world.
 pub fn handle(req: &HttpRequest, world: &World<'_>) -> HttpResponse {
-    let db = tsdb(world);
+    handle_over(req, world, &tsdb(world))
+}
+
+/// The TSDB of the world's series, rebuilt only when a scrape added
+/// samples (the series change at scrapes and nowhere else).
+#[derive(Debug, Default)]
+pub struct TsdbCache {
+    built: Option<(usize, Arc<Tsdb>)>,
+}
+
+impl TsdbCache {
+    pub fn get(&mut self, world: &World<'_>) -> Arc<Tsdb> {
+        let scrapes = world.series().times.len();
+        match &self.built {
+            Some((n, db)) if *n == scrapes => db.clone(),
+            _ => {
+                let db = Arc::new(tsdb(world));
+                self.built = Some((scrapes, db.clone()));
+                db
+            }
+        }
+    }
+}
+
+/// Handles one request against the world, over its already built TSDB.
+pub fn handle_over(req: &HttpRequest, world: &World<'_>, db: &Tsdb) -> HttpResponse {
     let alerts = alerts(world);
     let rules = rules(world, &alerts);
     let ctx = Context {
-        tsdb: &db,
+        tsdb: db,
         now_ms: unix_ms(world, world.now()),
         alerts: &alerts,
         rules: &rules,
@@ -190,7 +217,12 @@ pub fn handle(req: &HttpRequest, world: &World<'_>) -> HttpResponse {
 
 /// Mounts the Prometheus fake on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld) {
-    let handler = move |req: &HttpRequest| handle(req, &world.lock());
+    let cache = Arc::new(Mutex::new(TsdbCache::default()));
+    let handler = move |req: &HttpRequest| {
+        let world = world.lock();
+        let db = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&world);
+        handle_over(req, &world, &db)
+    };
     mount_routes(server, &[], "prometheus: HTTP API", handler).await;
 }
 
@@ -254,5 +286,24 @@ mod tests {
         let bad = handle(&get("/api/v1/query", "query=sum(("), &w);
         assert_eq!(bad.status, 400);
         assert_eq!(bad.json_body()["errorType"], "bad_data");
+    }
+
+    #[test]
+    fn should_rebuild_the_tsdb_only_after_a_scrape() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 1);
+        w.advance_to(SimTime::START + SimDuration::from_mins(5))
+            .unwrap();
+        let mut cache = TsdbCache::default();
+        let a = cache.get(&w);
+        assert!(Arc::ptr_eq(&a, &cache.get(&w)), "same scrapes, same TSDB");
+        w.advance_to(w.now() + sc.scrape_interval).unwrap();
+        let b = cache.get(&w);
+        assert!(!Arc::ptr_eq(&a, &b), "a new scrape, a new TSDB");
+        let q = "query=sum(http_requests_total)";
+        assert_eq!(
+            handle_over(&get("/api/v1/query", q), &w, &b),
+            handle(&get("/api/v1/query", q), &w)
+        );
     }
 }
