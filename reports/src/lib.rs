@@ -1,5 +1,6 @@
 //! Reports of gameday results, in the formats people and programs read:
-//! a terminal table, Markdown, and versioned JSON with a published schema.
+//! a terminal table, Markdown, versioned JSON with a published schema, and
+//! self-contained HTML with charts.
 //!
 //! Results come in as the simulator's types and are turned once into the
 //! wire types of [`wire`]; every renderer reads those, so all formats show
@@ -18,10 +19,13 @@
 //! Map of the crate:
 //! - [`wire`]: the JSON documents (`schema_version`ed) and their builders;
 //! - [`schema`]: their JSON Schemas;
-//! - [`json`], [`table`], [`markdown`]: the renderers.
+//! - [`json`], [`table`], [`markdown`], [`html`]: the renderers;
+//! - [`chart`]: the SVG charts the HTML embeds.
 
+pub mod chart;
 pub mod columns;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod schema;
@@ -31,6 +35,12 @@ pub mod wire;
 /// Why a report could not be rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// plotters refused to draw; a bug in a chart, not in the input.
+    #[error("cannot draw the {chart} chart: {message}")]
+    Chart {
+        chart: &'static str,
+        message: String,
+    },
     #[error("cannot encode the report as JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
