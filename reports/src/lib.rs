@@ -1,6 +1,6 @@
-//! Reports of gameday results, in the formats people and programs read:
-//! a terminal table, Markdown, versioned JSON with a published schema, and
-//! self-contained HTML with charts.
+//! Reports of gameday results, in every format people and programs read:
+//! a terminal table, Markdown, versioned JSON with a published schema,
+//! self-contained HTML with charts, and JUnit XML gates on budgets.
 //!
 //! Results come in as the simulator's types and are turned once into the
 //! wire types of [`wire`]; every renderer reads those, so all formats show
@@ -19,14 +19,17 @@
 //! Map of the crate:
 //! - [`wire`]: the JSON documents (`schema_version`ed) and their builders;
 //! - [`schema`]: their JSON Schemas;
-//! - [`json`], [`table`], [`markdown`], [`html`]: the renderers;
-//! - [`chart`]: the SVG charts the HTML embeds.
+//! - [`json`], [`table`], [`markdown`], [`html`], [`junit`]: the renderers;
+//! - [`chart`]: the SVG charts the HTML embeds;
+//! - [`budget`]: limits and the verdicts JUnit and the exit code report.
 
+pub mod budget;
 pub mod chart;
 pub mod columns;
 pub mod format;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod schema;
 pub mod table;
