@@ -2,8 +2,10 @@
 //! resolve them into validated objects once.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use gameday_reports::budget;
 
 /// Incident simulator and game-day harness for hotfix and rollout decisions.
 ///
@@ -26,7 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Replay one strategy on one seed and print its timeline and score.
     ///
-    /// Example: gameday run --strategy direct --seed 1
+    /// Exit codes: 0 success, 1 runtime failure, 2 invalid input, 3 a
+    /// budget (--max-...) was missed; the report is written either way.
+    ///
+    /// Example: gameday run --strategy direct --seed 1 --format html --out run.html
     Run(RunArgs),
     /// Replay several strategies over many seeds and compare them.
     ///
@@ -34,17 +39,23 @@ pub enum Command {
     /// gives every strategy the same traffic, the same people and the same
     /// luck with latent bugs. Output is byte-identical whatever --threads.
     ///
+    /// Exit codes: 0 success, 1 runtime failure, 2 invalid input, 3 a
+    /// budget (--max-...) was missed by some strategy; the report is
+    /// written either way.
+    ///
     /// Example: gameday compare --runs 1000 --strategies direct,staged,flag-disable
+    /// --format junit --out gameday.xml --max-mttr-p90 45m --max-regression-rate 0.05
     Compare(CompareArgs),
     /// Check a scenario file and report every problem with its line and column.
     ///
     /// Exit code 0 when valid, 2 when not.
     Validate(ValidateArgs),
-    /// Print the JSON Schema of scenario files (for editor autocompletion).
+    /// Print the JSON Schema of scenario files (for editor autocompletion),
+    /// or with --report, of a report's JSON.
     ///
     /// Example: gameday schema > scenario.schema.json, then add
     /// `# yaml-language-server: $schema=./scenario.schema.json` to a scenario.
-    Schema,
+    Schema(SchemaArgs),
     /// List the strategies available for a scenario.
     Strategies(ScenarioArg),
     /// Serve HTTP fakes of Prometheus, Unleash, GitHub, Argo CD and Argo
@@ -106,6 +117,67 @@ pub struct MocksArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Print the schema of `gameday compare --format json` or of `gameday
+    /// run --format json` instead of the scenario's
+    #[arg(long, value_enum, value_name = "REPORT")]
+    pub report: Option<ReportKind>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    Compare,
+    Run,
+}
+
+/// Where a report goes, and the budgets it is held to.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Write the report to FILE instead of stdout (written beside it under a
+    /// temporary name, then renamed, so FILE is never left half-written)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Budget on the 90th percentile of MTTR, e.g. 45m (for `run`: the
+    /// replay's MTTR; an unrestored replay counts at the horizon)
+    #[arg(long, value_name = "DURATION", value_parser = budget::parse_duration,
+          help_heading = "Budgets (exit code 3 when one is missed)")]
+    pub max_mttr_p90: Option<Duration>,
+    /// Budget on the mean MTTR, e.g. 30m
+    #[arg(long, value_name = "DURATION", value_parser = budget::parse_duration,
+          help_heading = "Budgets (exit code 3 when one is missed)")]
+    pub max_mttr_mean: Option<Duration>,
+    /// Budget on the share of replays with a regression caused by the
+    /// response: 0.05 or 5%
+    #[arg(long, value_name = "SHARE", value_parser = budget::parse_share,
+          help_heading = "Budgets (exit code 3 when one is missed)")]
+    pub max_regression_rate: Option<f64>,
+    /// Budget on the mean failed requests per replay caused by the incident
+    /// (baseline errors of a good day do not count)
+    #[arg(
+        long,
+        value_name = "N",
+        help_heading = "Budgets (exit code 3 when one is missed)"
+    )]
+    pub max_failed_requests: Option<u64>,
+    /// Budget on the mean revenue lost per replay, e.g. 20000
+    #[arg(long, value_name = "AMOUNT", value_parser = budget::parse_money,
+          help_heading = "Budgets (exit code 3 when one is missed)")]
+    pub max_revenue_lost: Option<f64>,
+}
+
+impl ReportArgs {
+    pub fn budgets(&self) -> budget::Budgets {
+        budget::Budgets {
+            max_mttr_p90: self.max_mttr_p90,
+            max_mttr_mean: self.max_mttr_mean,
+            max_regression_rate: self.max_regression_rate,
+            max_failed_requests: self.max_failed_requests,
+            max_revenue_lost: self.max_revenue_lost,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ScenarioArg {
     /// Scenario YAML file [default: the embedded Friday cascade]
     pub scenario: Option<PathBuf>,
@@ -130,6 +202,8 @@ pub struct RunArgs {
     /// Prometheus, Unleash) over loopback. Both give the same bytes.
     #[arg(long, value_enum, default_value_t = Via::InProcess)]
     pub via: Via,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// The control plane a replay acts through.
@@ -145,8 +219,14 @@ pub enum Via {
 pub enum RunFormat {
     /// Timeline with clock times, then the score
     Text,
-    /// The replay as JSON
+    /// The score, causes, regressions and timeline as Markdown tables
+    Markdown,
+    /// The replay as JSON (schema: gameday schema --report run)
     Json,
+    /// One self-contained page with a timeline chart of every service
+    Html,
+    /// JUnit XML: one test case, failing when it misses a budget
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]
@@ -168,14 +248,22 @@ pub struct CompareArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CompareFormat {
     /// A table for people
     Table,
-    /// JSON for programs
+    /// Markdown tables, for pull requests and postmortems
+    Markdown,
+    /// JSON for programs (schema: gameday schema --report compare)
     Json,
+    /// One self-contained page with charts
+    Html,
+    /// JUnit XML: a test case per strategy, failing when it misses a budget
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]

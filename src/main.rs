@@ -2,11 +2,13 @@
 //! them over many seeds.
 //!
 //! Exit codes: 0 success, 1 runtime failure, 2 invalid input (bad flags, a
-//! scenario file that does not validate, an unknown strategy).
+//! scenario file that does not validate, an unknown strategy), 3 a budget
+//! given with `--max-...` was missed (the report is still written).
 
 mod cli;
 mod commands;
-mod table;
+mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,13 @@ impl Failure {
     pub fn input(message: impl Into<String>) -> Self {
         Failure {
             code: 2,
+            message: message.into(),
+        }
+    }
+    /// A budget was missed: exit code 3.
+    pub fn budget(message: impl Into<String>) -> Self {
+        Failure {
+            code: 3,
             message: message.into(),
         }
     }

@@ -3,7 +3,7 @@
 
 mod compare;
 mod mocks;
-pub use compare::CompareReport;
+mod report;
 mod run;
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use std::path::Path;
 use gameday_sim::scenario::{self, Scenario};
 use gameday_sim::strategy::{presets, Policy};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ReportKind};
 use crate::Failure;
 
 pub fn dispatch(cli: Cli) -> Result<(), Failure> {
@@ -19,8 +19,12 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
         Command::Validate(args) => validate(&args.files),
-        Command::Schema => {
-            let schema = scenario::schema::json_schema();
+        Command::Schema(args) => {
+            let schema = match args.report {
+                None => scenario::schema::json_schema(),
+                Some(ReportKind::Compare) => gameday_reports::schema::compare_schema(),
+                Some(ReportKind::Run) => gameday_reports::schema::run_schema(),
+            };
             let text = serde_json::to_string_pretty(&schema)
                 .map_err(|e| Failure::runtime(format!("error: {e}")))?;
             write_stdout(&format!("{text}\n"))

@@ -7,8 +7,8 @@ use gameday_sim::scenario::Scenario;
 use gameday_sim::strategy::Outcome;
 use gameday_sim::time::SimDuration;
 
-use super::{load, policy, write_stdout};
-use crate::cli::{RunArgs, RunFormat, Via};
+use super::{load, policy};
+use crate::cli::{RunArgs, Via};
 use crate::Failure;
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
@@ -23,16 +23,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
                 .replay
         }
     };
-    let text = match args.format {
-        RunFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&r)
-                .map_err(|e| Failure::runtime(format!("error: {e}")))?;
-            s.push('\n');
-            s
-        }
-        RunFormat::Text => render_text(&sc, &r),
-    };
-    write_stdout(&text)
+    super::report::emit_run(&sc, &r, args.format, &args.report)
 }
 
 fn dur(d: Option<SimDuration>) -> String {

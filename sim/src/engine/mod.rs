@@ -6,6 +6,7 @@
 //! comes), then lets the world run on until every service has been within
 //! its SLO for the stability window, and scores the result.
 
+pub mod series;
 pub mod sweep;
 
 use serde::Serialize;
@@ -39,6 +40,11 @@ pub struct Replay {
     pub timeline: Vec<TimelineEntry>,
     /// Control-plane calls the strategy made.
     pub control_plane_calls: u64,
+    /// Requests and errors per scrape interval and service, for charts.
+    /// Left out of the replay's own JSON, which the pinned digests in
+    /// `tests/digest.rs` hash; the run report carries it.
+    #[serde(skip)]
+    pub series: Vec<series::ServiceSeries>,
 }
 
 /// Replays `policy` on `scenario` with `seed`.
@@ -67,6 +73,7 @@ impl Replay {
                 })
                 .collect(),
             control_plane_calls: calls,
+            series: series::scrape_series(world),
         }
     }
 }

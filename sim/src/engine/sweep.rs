@@ -22,6 +22,21 @@ pub fn sweep(
     base: u64,
     threads: usize,
 ) -> Result<Vec<Vec<Score>>, rayon::ThreadPoolBuildError> {
+    sweep_with_progress(scenario, policies, runs, base, threads, &|_| {})
+}
+
+/// As [`sweep`], calling `progress(n)` from the worker threads as `n` more
+/// replays finish (in no particular order; the sum reaches
+/// `runs * policies.len()`). The callback sees counts only, so it cannot
+/// change the results.
+pub fn sweep_with_progress(
+    scenario: &Scenario,
+    policies: &[Policy],
+    runs: u64,
+    base: u64,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Vec<Score>>, rayon::ThreadPoolBuildError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
@@ -31,9 +46,37 @@ pub fn sweep(
             .map(|p| {
                 (0..runs)
                     .into_par_iter()
-                    .map(|i| crate::engine::replay_world(scenario, p, seed_of(base, i)).1)
+                    .map(|i| {
+                        let score = crate::engine::replay_world(scenario, p, seed_of(base, i)).1;
+                        progress(1);
+                        score
+                    })
                     .collect()
             })
             .collect()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::friday_cascade;
+    use crate::strategy::presets::preset;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn should_report_every_replay_once_and_give_the_same_scores() {
+        let sc = friday_cascade();
+        let policies = vec![
+            preset("rollback", &sc).unwrap(),
+            preset("blue-green", &sc).unwrap(),
+        ];
+        let done = AtomicU64::new(0);
+        let counted = sweep_with_progress(&sc, &policies, 6, 3, 2, &|n| {
+            done.fetch_add(n, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(done.load(Ordering::Relaxed), 12);
+        assert_eq!(counted, sweep(&sc, &policies, 6, 3, 1).unwrap());
+    }
 }

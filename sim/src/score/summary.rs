@@ -81,6 +81,20 @@ pub fn bootstrap_mean_ci(xs: &[f64], key: u64) -> [f64; 2] {
     [quantile(&means, 0.025), quantile(&means, 0.975)]
 }
 
+/// The MTTR of one replay in seconds, as the summaries count it: an
+/// unrestored replay counts as restored when it ended (the horizon), and a
+/// replay without impact or where the strategy could not act has none.
+pub fn mttr_seconds(s: &Score) -> Option<f64> {
+    if !s.applicable {
+        return None;
+    }
+    let start = s.impact_start?;
+    Some(match s.mttr {
+        Some(d) => d.as_secs_f64(),
+        None => (s.ended_at - start).as_secs_f64(),
+    })
+}
+
 /// Mean failed requests per replay, by cause.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FailedMeans {
@@ -137,16 +151,7 @@ impl Summary {
             ok.iter().filter_map(|s| f(s)).collect()
         };
         let stat = |xs: Vec<f64>, k: u64| Stat::of(&xs, key ^ (k << 32));
-        let mttr: Vec<f64> = ok
-            .iter()
-            .filter_map(|s| {
-                let start = s.impact_start?;
-                Some(match s.mttr {
-                    Some(d) => d.as_secs_f64(),
-                    None => (s.ended_at - start).as_secs_f64(),
-                })
-            })
-            .collect();
+        let mttr: Vec<f64> = ok.iter().filter_map(|s| mttr_seconds(s)).collect();
         let regressed: Vec<f64> = ok
             .iter()
             .map(|s| if s.regressions.is_empty() { 0.0 } else { 1.0 })

@@ -1,0 +1,73 @@
+//! The comparison's columns, shared by the terminal table, Markdown and
+//! HTML so every format shows the same numbers the same way.
+
+use crate::wire::compare::StatReport;
+use crate::wire::StrategySummary;
+
+/// Column headers, in order.
+pub const HEADERS: [&str; 11] = [
+    "strategy",
+    "MTTR min (95% CI)",
+    "p50",
+    "p90",
+    "mitigate p50",
+    "resolve p50",
+    "regressions",
+    "blast radius",
+    "hotfixes",
+    "failed deploys",
+    "revenue lost",
+];
+
+/// What the columns mean, in one paragraph.
+pub const LEGEND: &str = "MTTR: impact start until every service is back within its SLO for the stability window \
+(minutes; mean with bootstrap 95% CI). regressions: share of runs in which the response broke something. \
+blast radius: mean requests failed by those regressions. resolve: until the root cause is fixed and every change has landed. \
+failed deploys: change failure rate, deployments that needed a rollback, abort or another hotfix.";
+
+fn minutes(s: Option<&StatReport>, f: impl Fn(&StatReport) -> f64) -> String {
+    s.map(|s| format!("{:.1}", f(s) / 60.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// One strategy's cells, formatted; a strategy that could not act gets its
+/// reason in the second cell and empty cells after it.
+pub fn cells(s: &StrategySummary) -> Vec<String> {
+    if !s.applicable {
+        let why = s
+            .not_applicable_reason
+            .clone()
+            .unwrap_or_else(|| "not applicable".into());
+        let mut r = vec![s.name.clone(), format!("n/a: {why}")];
+        r.resize(HEADERS.len(), String::new());
+        return r;
+    }
+    let mttr = s.mttr_seconds.as_ref();
+    vec![
+        s.name.clone(),
+        match mttr {
+            Some(m) => format!(
+                "{:.1} ({:.1}-{:.1})",
+                m.mean / 60.0,
+                m.ci95[0] / 60.0,
+                m.ci95[1] / 60.0
+            ),
+            None => "-".into(),
+        },
+        minutes(mttr, |m| m.p50),
+        minutes(mttr, |m| m.p90),
+        minutes(s.time_to_mitigate_seconds.as_ref(), |m| m.p50),
+        minutes(s.time_to_resolve_seconds.as_ref(), |m| m.p50),
+        format!("{:.1}%", s.regression_rate * 100.0),
+        s.regression_blast_radius
+            .map(|b| format!("{:.0}", b.mean))
+            .unwrap_or_else(|| "-".into()),
+        format!("{:.2}", s.hotfixes_mean),
+        s.change_failure_rate
+            .map(|c| format!("{:.0}%", c * 100.0))
+            .unwrap_or_else(|| "-".into()),
+        s.revenue_lost
+            .map(|r| format!("${:.0}", r.mean))
+            .unwrap_or_else(|| "-".into()),
+    ]
+}

@@ -1,0 +1,230 @@
+//! One replay as a page: the score, the timeline chart with event markers,
+//! the causes of failed requests, the regressions, the event log and the
+//! scenario.
+
+use std::fmt::Write as _;
+
+use super::{escape, figure, page, scenario_section, table};
+use crate::chart::{self, causes, timeline};
+use crate::format::{duration_ms, money, percent, Clock};
+use crate::wire::run::OutcomeReport;
+use crate::wire::RunReport;
+use crate::ReportError;
+
+/// Renders a replay as one self-contained HTML page.
+pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
+    let sc = &r.scenario_summary;
+    let clock = Clock::new(&sc.start);
+    let s = &r.score;
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "<h1>{} · strategy {} · seed {}</h1>",
+        escape(&r.scenario),
+        escape(&r.strategy),
+        r.seed
+    );
+    if !sc.description.is_empty() {
+        let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(&sc.description));
+    }
+    let horizon = duration_ms(Some((sc.horizon_seconds * 1000.0).round() as u64));
+    let outcome = match &s.outcome {
+        OutcomeReport::Closed => "incident closed".to_string(),
+        OutcomeReport::Halted => format!("horizon reached ({horizon})"),
+        OutcomeReport::NotApplicable(why) => format!("not applicable: {why}"),
+    };
+
+    body.push_str("<h2>Score</h2>\n");
+    let mut rows = vec![vec!["outcome".to_string(), outcome]];
+    if s.applicable {
+        let f = &s.failed_requests;
+        rows.extend([
+            vec![
+                "impact started".into(),
+                s.impact_start
+                    .map(|t| clock.label(t))
+                    .unwrap_or_else(|| "-".into()),
+            ],
+            vec!["time to detect".into(), duration_ms(s.time_to_detect)],
+            vec![
+                "time to acknowledge".into(),
+                duration_ms(s.time_to_acknowledge),
+            ],
+            vec!["time to mitigate".into(), duration_ms(s.time_to_mitigate)],
+            vec![
+                "MTTR".into(),
+                match s.mttr {
+                    Some(_) => duration_ms(s.mttr),
+                    None => format!("not restored within {horizon}"),
+                },
+            ],
+            vec![
+                "time to full resolution".into(),
+                duration_ms(s.time_to_resolve),
+            ],
+            vec!["hotfixes shipped".into(), s.hotfixes.to_string()],
+            vec!["rollbacks".into(), s.rollbacks.to_string()],
+            vec!["flag flips".into(), s.flag_flips.to_string()],
+            vec![
+                "failed deployments".into(),
+                format!("{} of {}", s.failed_deployments, s.hotfixes),
+            ],
+            vec![
+                "failed requests".into(),
+                format!("{} of {}", f.total(), s.requests),
+            ],
+            vec!["revenue lost".into(), money(s.revenue_lost)],
+        ]);
+    }
+    body.push_str("<dl class=\"facts score\">");
+    for row in &rows {
+        let _ = write!(
+            body,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&row[0]),
+            escape(&row[1])
+        );
+    }
+    body.push_str("</dl>\n");
+
+    body.push_str("<h2>Timeline</h2>\n");
+    let svg = timeline::timeline(r)?;
+    let mut legend: Vec<(String, String)> = vec![
+        (
+            line_swatch(timeline::RATIO_COLOR, 1, None),
+            format!(
+                "errors per {} scrape",
+                duration_ms(Some((sc.scrape_interval_seconds * 1000.0) as u64))
+            ),
+        ),
+        (
+            line_swatch(timeline::WINDOW_COLOR, 3, None),
+            format!(
+                "errors over the alert window ({})",
+                duration_ms(Some((sc.alert.window_seconds * 1000.0) as u64))
+            ),
+        ),
+        (
+            line_swatch(timeline::SLO_LOOK.0, 2, timeline::SLO_LOOK.1),
+            "most errors the SLO allows".into(),
+        ),
+        (
+            line_swatch(timeline::ALERT_LOOK.0, 2, timeline::ALERT_LOOK.1),
+            "alert threshold".into(),
+        ),
+    ];
+    for m in &timeline::EVENT_MARKS {
+        legend.push((
+            format!(
+                "{}<span class=\"letter\" style=\"color:{}\">{}</span>",
+                line_swatch(m.color, 2, m.dash),
+                chart::hex(m.color),
+                m.letter
+            ),
+            m.meaning.to_string(),
+        ));
+    }
+    body.push_str(&figure(
+        &svg,
+        &legend,
+        "Each service's error ratio over the incident's clock, on a log scale from 0.01% (intervals without errors sit on the floor) to 100%. \
+         The alert fires when the ratio over the alert window stays above the threshold; the service counts as healthy while its true error ratio is within its SLO. \
+         Events of a service are marked on its own panel, those of the responders, the pipeline and the flag service on every panel.",
+    ));
+
+    if s.applicable {
+        body.push_str("<h2>Failed requests by cause</h2>\n");
+        let f = &s.failed_requests;
+        let bars = [causes::Bar {
+            label: "this replay".into(),
+            by_cause: [
+                f.original_fault as f64,
+                f.regression as f64,
+                f.dependency as f64,
+                f.baseline as f64,
+            ],
+        }];
+        let svg = causes::failed_by_cause(&bars, "failed requests")?;
+        let cause_legend: Vec<(String, String)> = causes::CAUSES
+            .iter()
+            .map(|(name, color)| (chart::legend_box(*color), name.to_string()))
+            .collect();
+        body.push_str(&figure(
+            &svg,
+            &cause_legend,
+            "Every failed request has one root cause: the injected fault on its own service, a bug a response change brought in, \
+             a dependency's failure seen by its caller, or the baseline errors of a good day.",
+        ));
+        let rows = vec![
+            vec!["original fault".into(), f.original_fault.to_string()],
+            vec!["regressions".into(), f.regression.to_string()],
+            vec!["dependencies".into(), f.dependency.to_string()],
+            vec!["baseline".into(), f.baseline.to_string()],
+            vec!["total".into(), f.total().to_string()],
+        ];
+        body.push_str(&table(&["cause", "failed requests"], &rows, 1));
+
+        body.push_str("<h3>Regressions</h3>\n");
+        if s.regressions.is_empty() {
+            body.push_str("<p>None: the response broke nothing.</p>\n");
+        } else {
+            let rows: Vec<Vec<String>> = s
+                .regressions
+                .iter()
+                .map(|g| {
+                    vec![
+                        format!("#{}", g.pr),
+                        g.service.clone(),
+                        g.host.clone(),
+                        g.failed_requests.to_string(),
+                    ]
+                })
+                .collect();
+            body.push_str(&table(
+                &["PR", "broke", "bug lives in", "failed requests"],
+                &rows,
+                3,
+            ));
+        }
+        body.push_str("<h3>Error budget consumed</h3>\n");
+        let rows: Vec<Vec<String>> = s
+            .error_budget
+            .iter()
+            .map(|b| vec![b.service.clone(), percent(b.consumed)])
+            .collect();
+        body.push_str(&table(&["service", "of one SLO window"], &rows, 1));
+    }
+
+    body.push_str("<h2>Event log</h2>\n");
+    let rows: Vec<Vec<String>> = r
+        .timeline
+        .iter()
+        .map(|e| {
+            let letter = timeline::mark_of(&e.kind)
+                .map(|m| m.letter.to_string())
+                .unwrap_or_default();
+            vec![e.clock.clone(), letter, e.actor.to_string(), e.text.clone()]
+        })
+        .collect();
+    body.push_str(&table(&["clock", "mark", "who", "what happened"], &rows, 4));
+
+    body.push_str(&scenario_section(sc));
+    Ok(page(
+        &format!(
+            "gameday run: {} · {} · seed {}",
+            r.scenario, r.strategy, r.seed
+        ),
+        &body,
+    ))
+}
+
+fn line_swatch(color: plotters::style::RGBColor, width: u32, dash: Option<(u32, u32)>) -> String {
+    let dash = dash
+        .map(|(a, b)| format!(" stroke-dasharray=\"{a} {b}\""))
+        .unwrap_or_default();
+    format!(
+        "<svg class=\"swatch\" width=\"34\" height=\"14\" viewBox=\"0 0 34 14\" xmlns=\"http://www.w3.org/2000/svg\" aria-hidden=\"true\">\
+<line x1=\"0\" y1=\"7\" x2=\"34\" y2=\"7\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/></svg>",
+        chart::hex(color)
+    )
+}

@@ -1,0 +1,371 @@
+//! Markdown for pull requests, wikis and postmortems: GitHub-flavoured
+//! tables of a comparison or of one replay, then the scenario.
+
+use std::fmt::Write as _;
+
+use crate::columns::{cells, HEADERS, LEGEND};
+use crate::format::{duration_ms, minutes, money, percent, ratio, slo, Clock};
+use crate::wire::run::OutcomeReport;
+use crate::wire::{CompareReport, RunReport, ScenarioSummary};
+
+/// Escapes text for a table cell: pipes would end the cell, newlines the row.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+fn table(out: &mut String, headers: &[&str], right_from: usize, rows: &[Vec<String>]) {
+    let _ = writeln!(
+        out,
+        "| {} |",
+        headers
+            .iter()
+            .map(|h| cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let rule: Vec<&str> = (0..headers.len())
+        .map(|i| if i >= right_from { "---:" } else { "---" })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} |",
+            r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+        );
+    }
+    out.push('\n');
+}
+
+/// A comparison as Markdown.
+pub fn compare_markdown(r: &CompareReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {}: {} runs per strategy from seed {}\n",
+        r.scenario, r.runs, r.base_seed
+    );
+    if !r.scenario_summary.description.is_empty() {
+        let _ = writeln!(out, "{}\n", r.scenario_summary.description);
+    }
+    let rows: Vec<Vec<String>> = r.strategies.iter().map(cells).collect();
+    table(&mut out, &HEADERS, 1, &rows);
+    let _ = writeln!(out, "{LEGEND}\n");
+
+    let applicable: Vec<_> = r.strategies.iter().filter(|s| s.applicable).collect();
+    let _ = writeln!(out, "## MTTR distribution\n");
+    let _ = writeln!(
+        out,
+        "Minutes; a replay not restored counts as restored at the horizon.\n"
+    );
+    let rows: Vec<Vec<String>> = applicable
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.name.clone()];
+            for q in [0.0, 0.25, 0.5, 0.75, 0.9, 1.0] {
+                row.push(
+                    s.mttr_quantiles
+                        .iter()
+                        .find(|p| (p.q - q).abs() < 1e-9)
+                        .map(|p| minutes(p.seconds))
+                        .unwrap_or_else(|| "-".into()),
+                );
+            }
+            row
+        })
+        .collect();
+    table(
+        &mut out,
+        &["strategy", "min", "p25", "p50", "p75", "p90", "max"],
+        1,
+        &rows,
+    );
+
+    let _ = writeln!(out, "## Regression rate\n");
+    let _ = writeln!(
+        out,
+        "Share of replays in which the response broke something, with a bootstrap 95% confidence interval.\n"
+    );
+    let rows: Vec<Vec<String>> = applicable
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                percent(s.regression_rate),
+                format!(
+                    "{}-{}",
+                    percent(s.regression_rate_ci95[0]),
+                    percent(s.regression_rate_ci95[1])
+                ),
+            ]
+        })
+        .collect();
+    table(
+        &mut out,
+        &["strategy", "regression rate", "95% CI"],
+        1,
+        &rows,
+    );
+
+    let _ = writeln!(out, "## Failed requests by cause\n");
+    let _ = writeln!(out, "Mean per replay.\n");
+    let rows: Vec<Vec<String>> = applicable
+        .iter()
+        .filter_map(|s| {
+            let f = s.failed_requests_by_cause?;
+            Some(vec![
+                s.name.clone(),
+                format!("{:.0}", f.original_fault),
+                format!("{:.0}", f.regression),
+                format!("{:.0}", f.dependency),
+                format!("{:.0}", f.baseline),
+                format!("{:.0}", f.incident()),
+            ])
+        })
+        .collect();
+    table(
+        &mut out,
+        &[
+            "strategy",
+            "original fault",
+            "regressions",
+            "dependencies",
+            "baseline",
+            "caused by the incident",
+        ],
+        1,
+        &rows,
+    );
+    scenario_markdown(&mut out, &r.scenario_summary);
+    out
+}
+
+/// One replay as Markdown.
+pub fn run_markdown(r: &RunReport) -> String {
+    let mut out = String::new();
+    let clock = Clock::new(&r.scenario_summary.start);
+    let _ = writeln!(
+        out,
+        "# {} · strategy {} · seed {}\n",
+        r.scenario, r.strategy, r.seed
+    );
+    if !r.scenario_summary.description.is_empty() {
+        let _ = writeln!(out, "{}\n", r.scenario_summary.description);
+    }
+    let s = &r.score;
+    let horizon = duration_ms(Some((r.scenario_summary.horizon_seconds * 1000.0) as u64));
+    let outcome = match &s.outcome {
+        OutcomeReport::Closed => "incident closed".to_string(),
+        OutcomeReport::Halted => format!("horizon reached ({horizon})"),
+        OutcomeReport::NotApplicable(why) => format!("not applicable: {why}"),
+    };
+    let _ = writeln!(out, "## Score\n");
+    let mut rows = vec![vec!["outcome".to_string(), outcome]];
+    if s.applicable {
+        let f = &s.failed_requests;
+        rows.extend([
+            vec![
+                "impact started".into(),
+                s.impact_start
+                    .map(|t| clock.label(t))
+                    .unwrap_or_else(|| "-".into()),
+            ],
+            vec!["time to detect".into(), duration_ms(s.time_to_detect)],
+            vec![
+                "time to acknowledge".into(),
+                duration_ms(s.time_to_acknowledge),
+            ],
+            vec!["time to mitigate".into(), duration_ms(s.time_to_mitigate)],
+            vec![
+                "MTTR".into(),
+                match s.mttr {
+                    Some(_) => duration_ms(s.mttr),
+                    None => format!("not restored within {horizon}"),
+                },
+            ],
+            vec![
+                "time to full resolution".into(),
+                duration_ms(s.time_to_resolve),
+            ],
+            vec!["hotfixes shipped".into(), s.hotfixes.to_string()],
+            vec!["rollbacks".into(), s.rollbacks.to_string()],
+            vec!["flag flips".into(), s.flag_flips.to_string()],
+            vec![
+                "failed deployments".into(),
+                format!("{} of {}", s.failed_deployments, s.hotfixes),
+            ],
+            vec![
+                "failed requests".into(),
+                format!("{} of {}", f.total(), s.requests),
+            ],
+            vec!["revenue lost".into(), money(s.revenue_lost)],
+        ]);
+    }
+    table(&mut out, &["measure", "value"], 2, &rows);
+
+    if s.applicable {
+        let _ = writeln!(out, "## Failed requests by cause\n");
+        let f = &s.failed_requests;
+        let rows = vec![
+            vec!["original fault".into(), f.original_fault.to_string()],
+            vec!["regressions".into(), f.regression.to_string()],
+            vec!["dependencies".into(), f.dependency.to_string()],
+            vec!["baseline".into(), f.baseline.to_string()],
+        ];
+        table(&mut out, &["cause", "failed requests"], 1, &rows);
+
+        let _ = writeln!(out, "## Regressions\n");
+        if s.regressions.is_empty() {
+            let _ = writeln!(out, "None.\n");
+        } else {
+            let rows: Vec<Vec<String>> = s
+                .regressions
+                .iter()
+                .map(|g| {
+                    vec![
+                        format!("#{}", g.pr),
+                        g.service.clone(),
+                        g.host.clone(),
+                        g.failed_requests.to_string(),
+                    ]
+                })
+                .collect();
+            table(
+                &mut out,
+                &["PR", "broke", "bug lives in", "failed requests"],
+                3,
+                &rows,
+            );
+        }
+
+        let _ = writeln!(out, "## Error budget consumed\n");
+        let rows: Vec<Vec<String>> = s
+            .error_budget
+            .iter()
+            .map(|b| vec![b.service.clone(), percent(b.consumed)])
+            .collect();
+        table(&mut out, &["service", "of one SLO window"], 1, &rows);
+    }
+
+    let _ = writeln!(out, "## Timeline\n");
+    let rows: Vec<Vec<String>> = r
+        .timeline
+        .iter()
+        .map(|e| vec![e.clock.clone(), e.actor.to_string(), e.text.clone()])
+        .collect();
+    table(&mut out, &["clock", "who", "what happened"], 3, &rows);
+    scenario_markdown(&mut out, &r.scenario_summary);
+    out
+}
+
+fn scenario_markdown(out: &mut String, sc: &ScenarioSummary) {
+    let secs = |s: f64| duration_ms(Some((s * 1000.0).round() as u64));
+    let _ = writeln!(out, "## Scenario `{}`\n", sc.name.replace('`', "'"));
+    let _ = writeln!(
+        out,
+        "Starts {}; horizon {}, scrape interval {}, stability window {}. \
+         Alert `{}`: error ratio over {} above {} for {}.\n",
+        Clock::new(&sc.start).label(0),
+        secs(sc.horizon_seconds),
+        secs(sc.scrape_interval_seconds),
+        secs(sc.stability_window_seconds),
+        sc.alert.name.replace('`', "'"),
+        secs(sc.alert.window_seconds),
+        ratio(sc.alert.threshold),
+        secs(sc.alert.for_seconds),
+    );
+    let rows: Vec<Vec<String>> = sc
+        .services
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                s.version.clone(),
+                format!("{}", s.rps),
+                slo(s.slo),
+                ratio(s.baseline_error_ratio),
+                format!("${}", s.value_per_request),
+            ]
+        })
+        .collect();
+    table(
+        out,
+        &[
+            "service",
+            "version",
+            "requests/s",
+            "SLO",
+            "baseline errors",
+            "value/request",
+        ],
+        2,
+        &rows,
+    );
+    if !sc.libraries.is_empty() {
+        let rows: Vec<Vec<String>> = sc
+            .libraries
+            .iter()
+            .map(|l| vec![l.name.clone(), l.used_by.join(", ")])
+            .collect();
+        table(out, &["shared library", "linked by"], 2, &rows);
+    }
+    if !sc.dependencies.is_empty() {
+        let rows: Vec<Vec<String>> = sc
+            .dependencies
+            .iter()
+            .map(|d| vec![d.caller.clone(), d.callee.clone(), ratio(d.coupling)])
+            .collect();
+        table(out, &["caller", "calls", "coupling"], 2, &rows);
+    }
+    if !sc.flags.is_empty() {
+        let rows: Vec<Vec<String>> = sc
+            .flags
+            .iter()
+            .map(|f| {
+                vec![
+                    f.name.clone(),
+                    format!("{} ({})", f.service, f.path),
+                    if f.enabled { "on" } else { "off" }.to_string(),
+                    ratio(f.rollout),
+                ]
+            })
+            .collect();
+        table(out, &["flag", "guards", "state", "rollout"], 2, &rows);
+    }
+    if !sc.faults.is_empty() {
+        let rows: Vec<Vec<String>> = sc
+            .faults
+            .iter()
+            .map(|f| {
+                vec![
+                    f.name.clone(),
+                    match &f.path {
+                        Some(p) => format!("{} ({p})", f.service),
+                        None => f.service.clone(),
+                    },
+                    secs(f.onset_seconds),
+                    f.effect.clone(),
+                    f.origin.replace('_', " "),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            &["fault", "where", "onset", "effect", "origin"],
+            5,
+            &rows,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn should_escape_pipes_and_newlines_in_cells() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+}

@@ -1,0 +1,114 @@
+//! Renders results in the format asked for, writes them where asked, then
+//! holds them to the budgets given: misses go to stderr and make the exit
+//! code 3, whatever the format.
+
+use gameday_reports::budget::{judge_compare, judge_run, Budgets, Verdict};
+use gameday_reports::wire::{CompareReport, RunReport};
+use gameday_reports::{html, json, junit, markdown, table, ReportError};
+use gameday_sim::engine::Replay;
+use gameday_sim::scenario::Scenario;
+
+use crate::cli::{CompareFormat, ReportArgs, RunFormat};
+use crate::output::emit;
+use crate::Failure;
+
+fn failed(e: ReportError) -> Failure {
+    Failure::runtime(format!("error: {e}"))
+}
+
+/// Writes a comparison and enforces the budgets.
+pub fn emit_compare(
+    report: &CompareReport,
+    format: CompareFormat,
+    args: &ReportArgs,
+) -> Result<(), Failure> {
+    let budgets = args.budgets();
+    let verdicts = judge_compare(report, &budgets);
+    let text = match format {
+        CompareFormat::Table => table::compare_table(report),
+        CompareFormat::Markdown => markdown::compare_markdown(report),
+        CompareFormat::Json => json::to_json(report).map_err(|e| failed(e.into()))?,
+        CompareFormat::Html => html::compare::compare_html(report).map_err(failed)?,
+        CompareFormat::Junit => junit::junit_xml(
+            &junit::Suite {
+                name: format!("gameday compare {}", report.scenario),
+                classname: format!("gameday.{}", report.scenario),
+                properties: vec![
+                    ("runs", report.runs.to_string()),
+                    ("base_seed", report.base_seed.to_string()),
+                ],
+                budgets: &budgets,
+            },
+            &verdicts,
+        ),
+    };
+    emit(&text, args.out.as_deref())?;
+    enforce(&verdicts, &budgets, format == CompareFormat::Junit)
+}
+
+/// Writes a replay and enforces the budgets.
+pub fn emit_run(
+    sc: &Scenario,
+    r: &Replay,
+    format: RunFormat,
+    args: &ReportArgs,
+) -> Result<(), Failure> {
+    let report = RunReport::build(sc, r);
+    let budgets = args.budgets();
+    let verdict = judge_run(&report, &budgets);
+    let text = match format {
+        RunFormat::Text => super::run::render_text(sc, r),
+        RunFormat::Markdown => markdown::run_markdown(&report),
+        RunFormat::Json => json::to_json(&report).map_err(|e| failed(e.into()))?,
+        RunFormat::Html => html::run::run_html(&report).map_err(failed)?,
+        RunFormat::Junit => junit::junit_xml(
+            &junit::Suite {
+                name: format!("gameday run {}", report.scenario),
+                classname: format!("gameday.{}", report.scenario),
+                properties: vec![
+                    ("strategy", report.strategy.clone()),
+                    ("seed", report.seed.to_string()),
+                ],
+                budgets: &budgets,
+            },
+            std::slice::from_ref(&verdict),
+        ),
+    };
+    emit(&text, args.out.as_deref())?;
+    enforce(
+        std::slice::from_ref(&verdict),
+        &budgets,
+        format == RunFormat::Junit,
+    )
+}
+
+/// Lists the missed budgets on stderr and fails with exit code 3 if any.
+fn enforce(verdicts: &[Verdict], budgets: &Budgets, junit: bool) -> Result<(), Failure> {
+    if budgets.is_empty() {
+        if junit {
+            eprintln!(
+                "note: no budgets given, so every test case passes \
+                 (hint: --max-mttr-p90 45m, --max-regression-rate 0.05, ...)"
+            );
+        }
+        return Ok(());
+    }
+    let misses: Vec<String> = verdicts
+        .iter()
+        .flat_map(|v| {
+            v.misses()
+                .map(move |c| format!("  {}: {}", v.name, c.message))
+        })
+        .collect();
+    if misses.is_empty() {
+        return Ok(());
+    }
+    let strategies = verdicts.iter().filter(|v| !v.passed()).count();
+    Err(Failure::budget(format!(
+        "budget missed by {strategies} of {} ({} miss{}):\n{}",
+        verdicts.len(),
+        misses.len(),
+        if misses.len() == 1 { "" } else { "es" },
+        misses.join("\n")
+    )))
+}

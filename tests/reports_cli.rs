@@ -1,0 +1,245 @@
+//! End-to-end tests of the report formats: `--format`, `--out`, budgets
+//! and their exit code, and the published report schemas.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn gameday(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(args)
+        .output()
+        .expect("the gameday binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gameday-reports-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SMALL: [&str; 5] = [
+    "compare",
+    "--runs",
+    "12",
+    "--strategies",
+    "direct,flag-disable,rollback",
+];
+
+#[test]
+fn should_render_a_comparison_in_every_format() {
+    for (format, expect) in [
+        ("table", "MTTR min (95% CI)"),
+        ("markdown", "| strategy | MTTR min (95% CI) |"),
+        ("json", "\"schema_version\": 2"),
+        ("html", "<!DOCTYPE html>"),
+        (
+            "junit",
+            "<testsuites name=\"gameday compare friday-cascade\"",
+        ),
+    ] {
+        let o = gameday(&[&SMALL[..], &["--format", format]].concat());
+        assert!(o.status.success(), "{format}: {}", stderr(&o));
+        assert!(stdout(&o).contains(expect), "{format}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn should_render_a_replay_in_every_format() {
+    for (format, expect) in [
+        ("text", "friday-cascade · strategy rollback · seed 2"),
+        ("markdown", "# friday-cascade · strategy rollback · seed 2"),
+        ("json", "\"schema_version\": 1"),
+        ("html", "<svg"),
+        (
+            "junit",
+            "<testcase classname=\"gameday.friday-cascade\" name=\"rollback (seed 2)\">",
+        ),
+    ] {
+        let o = gameday(&[
+            "run",
+            "--strategy",
+            "rollback",
+            "--seed",
+            "2",
+            "--format",
+            format,
+        ]);
+        assert!(o.status.success(), "{format}: {}", stderr(&o));
+        assert!(stdout(&o).contains(expect), "{format}: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn should_carry_the_error_series_in_run_json() {
+    let o = gameday(&[
+        "run",
+        "--strategy",
+        "direct",
+        "--seed",
+        "11",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let series = v["series"].as_array().unwrap();
+    assert_eq!(series.len(), 4);
+    let payment = &series[0];
+    assert_eq!(payment["service"], "payment");
+    let n = payment["at_ms"].as_array().unwrap().len();
+    assert!(n > 100, "{n} scrapes");
+    assert_eq!(payment["requests"].as_array().unwrap().len(), n);
+    assert_eq!(v["scenario_summary"]["libraries"][0]["name"], "errkit");
+}
+
+#[test]
+fn should_write_the_report_to_out_and_nothing_to_stdout() {
+    let dir = temp_dir("out");
+    let file = dir.join("compare.md");
+    std::fs::write(&file, "stale").unwrap();
+    let o = gameday(
+        &[
+            &SMALL[..],
+            &["--format", "markdown", "--out", file.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# friday-cascade: 12 runs per strategy"),
+        "{text}"
+    );
+    // Only the report is left in the directory: no temporary file.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+}
+
+#[test]
+fn should_name_the_file_it_cannot_write() {
+    let file = temp_dir("unwritable").join("missing-dir/report.html");
+    let o = gameday(&["run", "--format", "html", "--out", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("missing-dir/report.html"), "{err}");
+    assert!(!file.exists());
+}
+
+#[test]
+fn should_exit_3_and_list_missed_budgets_with_table_output() {
+    let o = gameday(
+        &[
+            &SMALL[..],
+            &["--max-mttr-p90", "45m", "--max-regression-rate", "0.05"],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // The table is still printed; the misses go to stderr.
+    assert!(stdout(&o).contains("flag-disable"));
+    let err = stderr(&o);
+    assert!(err.contains("direct: MTTR p90"), "{err}");
+    assert!(err.contains("exceeds budget 45 min by"), "{err}");
+    assert!(
+        !err.contains("rollback:"),
+        "rollback meets both budgets: {err}"
+    );
+}
+
+#[test]
+fn should_fail_junit_test_cases_that_miss_a_budget() {
+    let o = gameday(
+        &[
+            &SMALL[..],
+            &["--format", "junit", "--max-regression-rate", "5%"],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let xml = stdout(&o);
+    assert!(xml.contains("tests=\"3\" failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<failure type=\"budget\" message=\"regression rate"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn should_pass_when_every_budget_is_met() {
+    let o = gameday(&[
+        "run",
+        "--strategy",
+        "rollback",
+        "--seed",
+        "2",
+        "--format",
+        "junit",
+        "--max-mttr-p90",
+        "2h",
+        "--max-mttr-mean",
+        "2h",
+        "--max-failed-requests",
+        "1000000",
+        "--max-revenue-lost",
+        "$1000000",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("failures=\"0\""), "{}", stdout(&o));
+}
+
+#[test]
+fn should_reject_bad_budget_values_naming_the_flag() {
+    for (flag, value) in [
+        ("--max-mttr-p90", "soon"),
+        ("--max-mttr-mean", "0s"),
+        ("--max-regression-rate", "1.5"),
+        ("--max-failed-requests", "many"),
+        ("--max-revenue-lost", "lots"),
+    ] {
+        let o = gameday(&["compare", "--runs", "1", flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        let err = stderr(&o);
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+    let o = gameday(&["run", "--format", "pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn should_publish_the_committed_report_schemas() {
+    for kind in ["compare", "run"] {
+        let o = gameday(&["schema", "--report", kind]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let printed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let path =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("reports/{kind}.schema.json"));
+        let committed: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(printed, committed, "{kind}");
+    }
+}
+
+#[test]
+fn should_give_identical_html_whatever_the_thread_count() {
+    let base = [&SMALL[..], &["--format", "html"]].concat();
+    let one = gameday(&[&base[..], &["--threads", "1"]].concat());
+    let two = gameday(&[&base[..], &["--threads", "2"]].concat());
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(one.stdout, two.stdout);
+}
+
+#[test]
+fn should_keep_progress_off_stdout_and_off_a_non_terminal_stderr() {
+    let o = gameday(&["compare", "--runs", "400", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let _: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+}
