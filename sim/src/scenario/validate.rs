@@ -629,6 +629,15 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
         if rp.steps.is_empty() {
             cx.err(&format!("{p}.steps"), "a policy needs at least one step");
         }
+        if let (Some(per), Some(max)) = (rp.max_hotfixes_per_regression, rp.max_hotfixes) {
+            if per > max {
+                cx.err_hint(
+                    &format!("{p}.max_hotfixes_per_regression"),
+                    format!("max_hotfixes_per_regression {per} exceeds max_hotfixes {max}"),
+                    "the per-regression bound could never be reached; lower it or raise max_hotfixes",
+                );
+            }
+        }
         let parsed = steps(cx, &format!("{p}.steps"), &rp.steps);
         let reaction = |cx: &mut Ctx<'_>, key: &str, r: &Option<RawReaction>| -> Option<Reaction> {
             match r {
@@ -659,6 +668,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                 on_regression,
                 on_not_cured,
                 max_hotfixes: rp.max_hotfixes,
+                max_hotfixes_per_regression: rp.max_hotfixes_per_regression,
             });
         }
     }

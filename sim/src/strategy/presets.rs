@@ -71,6 +71,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Repeat,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "reviewed" => Policy {
             name: name.into(),
@@ -79,6 +80,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Repeat,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "flag-disable" => Policy {
             name: name.into(),
@@ -97,6 +99,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "staged" => Policy {
             name: name.into(),
@@ -113,6 +116,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "blue-green" => Policy {
             name: name.into(),
@@ -131,6 +135,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "rollback" => Policy {
             name: name.into(),
@@ -147,6 +152,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Run(hotfix(true)[1..].to_vec()),
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         _ => return None,
     };
