@@ -433,3 +433,24 @@ fn max_hotfixes_per_regression_one_stops_retrying_a_regression() {
     }
     assert!(retried > 0, "no seed retried a regression: the test shows nothing");
 }
+
+/// Regression (found by `tests/properties/accounting.rs`): an operation the
+/// horizon cut short stayed "running" in a finished replay, unjournaled.
+#[test]
+fn an_operation_cut_short_by_the_horizon_is_abandoned_and_journaled() {
+    let mut sc = one_service();
+    // Blue/green: the switch starts at 15 + 60 + 120 + 300 + 240 + 90 +
+    // 300 = 1125s and takes 20s; the horizon comes at 1130s.
+    sc.horizon = SimDuration::from_secs(1130);
+    let (w, score, _) = replay_world(&sc, &preset("blue-green", &sc).unwrap(), 1);
+    assert_eq!(score.outcome, crate::strategy::Outcome::Halted);
+    assert!(w.in_flight().is_empty(), "{:?}", w.in_flight());
+    assert!(
+        w.journal()
+            .entries()
+            .iter()
+            .any(|e| e.text == "traffic switch of PR #1 still running at the end; abandoned"),
+        "{:#?}",
+        w.journal().entries()
+    );
+}

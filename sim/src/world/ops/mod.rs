@@ -369,6 +369,31 @@ impl World<'_> {
                 format!("deployment of PR #{n} still in progress at the end; aborted"),
             );
         }
+        // Operations the horizon cut short never complete: say so, rather
+        // than leave them running in a finished replay.
+        for i in 0..self.ops.len() {
+            if self.ops[i].done {
+                continue;
+            }
+            self.ops[i].done = true;
+            let what = match &self.ops[i].kind {
+                OpKind::Review { pr } => format!("review of PR #{pr}"),
+                OpKind::Ci { pr, .. } => format!("CI on PR #{pr}"),
+                OpKind::Smoke { pr } => format!("smoke test of PR #{pr}"),
+                OpKind::Deploy { pr, .. } => format!("sync of PR #{pr}"),
+                OpKind::Rollback { pr: Some(pr), .. } => format!("rollback of PR #{pr}"),
+                OpKind::Rollback { pr: None, .. } => "rollback".to_string(),
+                OpKind::Switch { pr, .. } => format!("traffic switch of PR #{pr}"),
+                OpKind::Flag { flag, .. } => {
+                    format!("propagation of flag {}", self.sc.flags[*flag].name)
+                }
+            };
+            self.say(
+                Actor::Pipeline,
+                EntryKind::Abort,
+                format!("{what} still running at the end; abandoned"),
+            );
+        }
     }
 }
 
