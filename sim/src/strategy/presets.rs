@@ -32,6 +32,11 @@ fn ratio(x: f64) -> Ratio {
 /// stage baking for the team's `canary_bake`, with an analysis comparing the
 /// canary's error ratio with the stable build's every minute.
 pub fn canary_rollout() -> Rollout {
+    canary_rollout_every(SimDuration::from_mins(1))
+}
+
+/// [`canary_rollout`] measuring every `interval`.
+fn canary_rollout_every(interval: SimDuration) -> Rollout {
     Rollout {
         stages: [0.01, 0.05, 0.25, 1.0]
             .into_iter()
@@ -41,7 +46,7 @@ pub fn canary_rollout() -> Rollout {
             })
             .collect(),
         analysis: Some(Analysis {
-            interval: SimDuration::from_mins(1),
+            interval,
             failure_limit: 1,
             max_error_ratio: ratio(0.01),
             max_ratio_to_baseline: 2.0,
@@ -52,7 +57,11 @@ pub fn canary_rollout() -> Rollout {
 
 /// The built-in policy called `name`, if there is one.
 pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
-    let _ = scenario;
+    // Measure at least once a scrape (shorter windows are often empty),
+    // as validation requires of policies in files.
+    let canary_rollout = || {
+        canary_rollout_every(SimDuration::from_mins(1).max(scenario.scrape_interval))
+    };
     let hotfix = |review: bool| {
         let mut steps = vec![Step::Diagnose, Step::WriteFix];
         if review {
