@@ -431,7 +431,10 @@ fn max_hotfixes_per_regression_one_stops_retrying_a_regression() {
         let (w, _, _) = replay_world(&sc, &once, seed);
         assert!(most_hotfixes_per_regression(&w) <= 1, "seed {seed}");
     }
-    assert!(retried > 0, "no seed retried a regression: the test shows nothing");
+    assert!(
+        retried > 0,
+        "no seed retried a regression: the test shows nothing"
+    );
 }
 
 /// Regression (found by `tests/properties/accounting.rs`): an operation the
@@ -453,4 +456,29 @@ fn an_operation_cut_short_by_the_horizon_is_abandoned_and_journaled() {
         "{:#?}",
         w.journal().entries()
     );
+}
+
+/// Regression (found by `tests/properties/flags.rs`): turning a flag off
+/// then on again while the "off" was still propagating left it off for
+/// good whenever the "on" reached the SDKs first.
+#[test]
+fn the_last_flag_toggle_wins_whatever_order_propagation_completes_in() {
+    let mut sc = flagged();
+    sc.team.flag_propagation =
+        DurationDist::uniform(SimDuration::from_secs(1), SimDuration::from_secs(60)).unwrap();
+    for seed in 0..40 {
+        let mut w = World::new(&sc, seed);
+        w.advance_to(SimTime::START + SimDuration::from_secs(1))
+            .unwrap();
+        w.set_flag("new_checkout", false).unwrap();
+        w.set_flag("new_checkout", true).unwrap();
+        w.advance_to(SimTime::START + SimDuration::from_mins(2))
+            .unwrap();
+        assert!(w.flag_propagated("new_checkout"), "seed {seed}");
+        assert_eq!(
+            w.true_error_ratio(ServiceId(0)),
+            1.0,
+            "seed {seed}: the flag is on"
+        );
+    }
 }

@@ -58,25 +58,43 @@ pub struct AppSample {
 pub struct OpRecord {
     pub at: SimTime,
     pub kind: CompletedOp,
+    /// Every service's (stable build, canary) right after it completed.
+    pub apps_after: Vec<(VersionId, Option<(VersionId, f64)>)>,
 }
 
 /// What a completed operation did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CompletedOp {
-    Review { pr: u32 },
-    Ci { pr: u32 },
-    Smoke { pr: u32 },
+    Review {
+        pr: u32,
+    },
+    Ci {
+        pr: u32,
+    },
+    Smoke {
+        pr: u32,
+    },
     /// A sync finished: the change's builds take `weight` of the traffic.
-    Deploy { pr: u32, weight: f64 },
+    Deploy {
+        pr: u32,
+        weight: f64,
+    },
     /// A rollback finished: each service runs the given build.
     /// `pr`: the change rolled back, if it was one (not a release).
     Rollback {
         targets: Vec<(ServiceId, VersionId)>,
         pr: Option<u32>,
     },
-    Switch { pr: u32, to_new: bool },
-    /// A flag's new state reached every SDK.
-    Flag { flag: usize, enabled: bool },
+    Switch {
+        pr: u32,
+        to_new: bool,
+    },
+    /// A flag's new state reached every SDK (a change superseded by a later
+    /// one before it arrived is not recorded: it changed nothing).
+    Flag {
+        flag: usize,
+        enabled: bool,
+    },
 }
 
 impl World<'_> {
@@ -154,14 +172,33 @@ impl World<'_> {
                 pr: *pr,
                 to_new: *to_new,
             },
-            OpKind::Flag { flag, enabled } => CompletedOp::Flag {
-                flag: *flag,
-                enabled: *enabled,
-            },
+            OpKind::Flag { flag, enabled } => {
+                // A change a later one superseded changed nothing.
+                let flag = *flag;
+                if self.ops[op as usize + 1..]
+                    .iter()
+                    .any(|o| matches!(o.kind, OpKind::Flag { flag: g, .. } if g == flag))
+                {
+                    return;
+                }
+                CompletedOp::Flag {
+                    flag,
+                    enabled: *enabled,
+                }
+            }
         };
         let at = self.now;
+        let apps_after = self
+            .apps
+            .iter()
+            .map(|a| (a.stable, a.canary.map(|(v, w, _)| (v, w))))
+            .collect();
         if let Some(t) = self.trace.as_mut() {
-            t.ops.push(OpRecord { at, kind });
+            t.ops.push(OpRecord {
+                at,
+                kind,
+                apps_after,
+            });
         }
     }
 }

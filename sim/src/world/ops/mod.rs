@@ -297,9 +297,24 @@ impl World<'_> {
             }
             OpKind::Switch { pr, to_new } => self.finish_switch(pr, to_new),
             OpKind::Flag { flag, enabled } => {
+                let name = self.sc.flags[flag].name.clone();
+                // A later toggle of the same flag wins, even if its change
+                // reaches the SDKs first.
+                let superseded = self.ops[id as usize + 1..]
+                    .iter()
+                    .any(|o| matches!(o.kind, OpKind::Flag { flag: g, .. } if g == flag));
+                if superseded {
+                    self.say(
+                        Actor::Flags,
+                        EntryKind::Flag,
+                        format!(
+                            "flag {name}: an earlier change arrived after a later one; ignored"
+                        ),
+                    );
+                    return;
+                }
                 self.invalidate();
                 self.flags[flag].effective = enabled;
-                let name = self.sc.flags[flag].name.clone();
                 self.say(
                     Actor::Flags,
                     EntryKind::Flag,
