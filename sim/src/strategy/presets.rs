@@ -59,9 +59,8 @@ fn canary_rollout_every(interval: SimDuration) -> Rollout {
 pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
     // Measure at least once a scrape (shorter windows are often empty),
     // as validation requires of policies in files.
-    let canary_rollout = || {
-        canary_rollout_every(SimDuration::from_mins(1).max(scenario.scrape_interval))
-    };
+    let canary_rollout =
+        || canary_rollout_every(SimDuration::from_mins(1).max(scenario.scrape_interval));
     let hotfix = |review: bool| {
         let mut steps = vec![Step::Diagnose, Step::WriteFix];
         if review {

@@ -105,7 +105,8 @@ impl fmt::Debug for Case {
 
 /// A random valid scenario with a random valid policy in it, and a seed.
 pub fn cases() -> impl Strategy<Value = Case> {
-    (scenario_specs(), policy_specs(), seeds()).prop_map(|(mut spec, policy, seed)| {
+    (scenario_specs(), policy_specs(), seeds()).prop_map(|(mut spec, mut policy, seed)| {
+        policy.fit_to_scrape(spec.scrape_interval_secs);
         spec.seed = seed;
         spec.policies = vec![policy];
         Case { spec, seed }

@@ -37,13 +37,17 @@ pub enum StepSpec {
     WriteFix,
     Review,
     /// `ci: full` when true, `ci: fast` when false.
-    Ci { full: bool },
+    Ci {
+        full: bool,
+    },
     Deploy(RolloutSpec),
     BlueGreen {
         smoke_test: bool,
         watch_secs: Option<u64>,
     },
-    Verify { secs: u64 },
+    Verify {
+        secs: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +113,24 @@ impl PolicySpec {
         }
         if let Some(m) = self.max_hotfixes_per_regression {
             let _ = writeln!(w, "    max_hotfixes_per_regression: {m}");
+        }
+    }
+
+    /// Raises every analysis interval to at least `scrape_secs`, as
+    /// validation requires of a scenario scraping that often.
+    pub fn fit_to_scrape(&mut self, scrape_secs: u64) {
+        let reactions = [&mut self.on_regression, &mut self.on_not_cured];
+        let extra = reactions.into_iter().flat_map(|r| match r {
+            Some(ReactionSpec::Run(steps)) => steps.iter_mut().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        });
+        for step in self.steps.iter_mut().chain(extra) {
+            if let StepSpec::Deploy(RolloutSpec {
+                analysis: Some(a), ..
+            }) = step
+            {
+                a.interval_secs = a.interval_secs.max(scrape_secs);
+            }
         }
     }
 
@@ -205,10 +227,7 @@ pub fn analysis_spec() -> impl Strategy<Value = AnalysisSpec> {
 /// Shrinks to a plain deploy to 100%.
 pub fn rollout_spec() -> impl Strategy<Value = RolloutSpec> {
     (
-        proptest::collection::vec(
-            (1u32..=99, proptest::option::of(dist_spec(10, 900))),
-            0..=3,
-        ),
+        proptest::collection::vec((1u32..=99, proptest::option::of(dist_spec(10, 900))), 0..=3),
         proptest::option::of(analysis_spec()),
     )
         .prop_map(|(mut canaries, analysis)| {
@@ -237,12 +256,12 @@ pub fn step_spec() -> impl Strategy<Value = StepSpec> {
         Just(StepSpec::Review),
         any::<bool>().prop_map(|full| StepSpec::Ci { full }),
         rollout_spec().prop_map(StepSpec::Deploy),
-        (any::<bool>(), proptest::option::of(60u64..=1800)).prop_map(
-            |(smoke_test, watch_secs)| StepSpec::BlueGreen {
+        (any::<bool>(), proptest::option::of(60u64..=1800)).prop_map(|(smoke_test, watch_secs)| {
+            StepSpec::BlueGreen {
                 smoke_test,
-                watch_secs
+                watch_secs,
             }
-        ),
+        }),
         Just(StepSpec::Rollback),
         Just(StepSpec::FlagOff),
         Just(StepSpec::FlagOn),
@@ -254,12 +273,12 @@ pub fn step_spec() -> impl Strategy<Value = StepSpec> {
 fn delivery() -> impl Strategy<Value = StepSpec> {
     prop_oneof![
         rollout_spec().prop_map(StepSpec::Deploy),
-        (any::<bool>(), proptest::option::of(60u64..=1800)).prop_map(
-            |(smoke_test, watch_secs)| StepSpec::BlueGreen {
+        (any::<bool>(), proptest::option::of(60u64..=1800)).prop_map(|(smoke_test, watch_secs)| {
+            StepSpec::BlueGreen {
                 smoke_test,
-                watch_secs
+                watch_secs,
             }
-        ),
+        }),
     ]
 }
 
@@ -285,12 +304,15 @@ fn fix_steps() -> impl Strategy<Value = Vec<StepSpec>> {
 
 /// The shape of a response, every part optional.
 fn shaped_steps() -> impl Strategy<Value = Vec<StepSpec>> {
+    use proptest::bool::weighted;
+    // Containment steps are the exception: a `flag_off` with no flag to
+    // turn off makes the whole policy not applicable.
     (
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        proptest::option::of(fix_steps()),
-        any::<bool>(),
+        weighted(0.7),
+        weighted(0.25),
+        weighted(0.25),
+        proptest::option::weighted(0.85, fix_steps()),
+        weighted(0.25),
         proptest::option::of(0u64..=1800),
     )
         .prop_map(|(diagnose, flag_off, rollback, fix, flag_on, verify)| {

@@ -174,7 +174,7 @@ impl DistSpec {
 }
 
 /// Rounds to 6 decimals, so the YAML shows what the spec holds.
-pub(crate) fn round6(x: f64) -> f64 {
+pub fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
@@ -377,7 +377,7 @@ fn effect(e: &EffectSpec) -> String {
     }
 }
 
-pub(crate) fn dist(d: &DistSpec) -> String {
+pub fn dist(d: &DistSpec) -> String {
     match *d {
         DistSpec::Fixed(s) => format!("{s}s"),
         DistSpec::Uniform(a, b) => format!("{{ uniform: [{a}s, {b}s] }}"),
@@ -428,15 +428,22 @@ struct ServiceGene {
 }
 
 fn service_gene() -> impl Strategy<Value = ServiceGene> {
-    (1u32..=200, any::<Index>(), 0u32..=50, 0u32..=2000, any::<bool>()).prop_map(
-        |(rps, slo, baseline_pct_of_budget, value_cents, previous)| ServiceGene {
-            rps,
-            slo,
-            baseline_pct_of_budget,
-            value_cents,
-            previous,
-        },
+    (
+        1u32..=200,
+        any::<Index>(),
+        0u32..=50,
+        0u32..=2000,
+        any::<bool>(),
     )
+        .prop_map(
+            |(rps, slo, baseline_pct_of_budget, value_cents, previous)| ServiceGene {
+                rps,
+                slo,
+                baseline_pct_of_budget,
+                value_cents,
+                previous,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -521,7 +528,7 @@ fn latent_gene() -> impl Strategy<Value = LatentGene> {
         .prop_map(|(host, victim, probability, effect, delay)| LatentGene {
             host,
             // `None`: the bug hurts its host's own requests.
-            victim: victim.unwrap_or_else(|| host.clone()),
+            victim: victim.unwrap_or(host),
             probability,
             effect,
             delay,
@@ -642,8 +649,8 @@ impl Genome {
                 let slo = SLOS[g.slo.index(SLOS.len())];
                 // Within the SLO on a good day, and below the alert
                 // threshold so the alert can clear.
-                let baseline = ((1.0 - slo) * g.baseline_pct_of_budget as f64 / 100.0)
-                    .min(threshold / 2.0);
+                let baseline =
+                    ((1.0 - slo) * g.baseline_pct_of_budget as f64 / 100.0).min(threshold / 2.0);
                 ServiceSpec {
                     name: SERVICE_NAMES[i].to_string(),
                     rps: g.rps as f64,
