@@ -28,10 +28,11 @@
 //! proptest!(ProptestConfig::with_cases(8), |(spec in testing::scenario_specs(), seed in testing::seeds())| {
 //!     let sc = spec.scenario();
 //!     let mut mine = presets::preset("staged", &sc).unwrap();
-//!     mine.name = "staged-once".into();
-//!     mine.max_hotfixes = Some(1);
-//!     let replay = engine::replay(&sc, &mine, seed);
-//!     prop_assert!(replay.score.hotfixes <= 1);
+//!     mine.name = "staged-no-chain".into();
+//!     mine.max_hotfixes_per_regression = Some(1);
+//!     let (world, score, _) = engine::replay_world(&sc, &mine, seed);
+//!     prop_assert!(world.in_flight().is_empty());
+//!     prop_assert!(score.failed_requests.total() <= score.requests);
 //! });
 //! ```
 
