@@ -22,7 +22,9 @@
 //! - [`engine`]: one replay, and sweeps over many seeds;
 //! - [`score`]: per-replay scores and many-seed summaries;
 //! - [`time`], [`prob`], [`dist`], [`rng`]: virtual time, checked ratios,
-//!   duration distributions and seeded random streams.
+//!   duration distributions and seeded random streams;
+//! - `testing` (feature `testing`): proptest generators of random valid
+//!   scenarios and policies, and traced replays for property tests.
 //!
 //! Nothing here reads the wall clock, iterates a `HashMap` into output or
 //! draws randomness outside [`rng`]: the same scenario, strategy and seed
@@ -36,5 +38,7 @@ pub mod rng;
 pub mod scenario;
 pub mod score;
 pub mod strategy;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod world;

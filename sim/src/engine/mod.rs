@@ -84,7 +84,15 @@ pub fn replay_world<'s>(
     policy: &Policy,
     seed: u64,
 ) -> (World<'s>, Score, u64) {
-    let mut world = World::new(scenario, seed);
+    replay_prepared(World::new(scenario, seed), policy)
+}
+
+/// Replays `policy` on a world the caller has prepared, e.g. with a trace
+/// recording or the flag service down. A fresh `World::new(scenario, seed)`
+/// gives exactly [`replay_world`].
+pub fn replay_prepared<'s>(mut world: World<'s>, policy: &Policy) -> (World<'s>, Score, u64) {
+    let scenario = world.scenario();
+    let seed = world.seed;
     let (outcome, calls) = {
         let mut cp = InProcess::new(&mut world);
         let outcome = respond(&mut cp, scenario, policy, seed);

@@ -368,3 +368,140 @@ fn failures_add_up_over_causes_in_every_service() {
         }
     }
 }
+
+/// Every change to `api` plants a crash that bites a minute after it takes
+/// traffic: each hotfix breaks the service again (the cascade).
+fn always_regresses(fix_cures: f64) -> Scenario {
+    let mut sc = one_service();
+    sc.risk.fix_cures = r(fix_cures);
+    sc.risk.components = vec![(
+        Component::Service(ServiceId(0)),
+        vec![LatentRisk {
+            victim: ServiceId(0),
+            host: ServiceId(0),
+            probability: r(1.0),
+            effect: Effect::Crash,
+            delay: fixed(60),
+        }],
+    )];
+    sc
+}
+
+/// Most hotfixes shipped for any one regression in a replay.
+fn most_hotfixes_per_regression(w: &World<'_>) -> usize {
+    let mut counts: Vec<(crate::world::code::DefectId, usize)> = Vec::new();
+    for d in w.deployments().iter().filter(|d| d.reached_traffic) {
+        if let crate::world::code::Target::Defect(x) = w.changes()[d.change.index()].target {
+            match counts.iter_mut().find(|c| c.0 == x) {
+                Some(c) => c.1 += 1,
+                None => counts.push((x, 1)),
+            }
+        }
+    }
+    counts.into_iter().map(|c| c.1).max().unwrap_or(0)
+}
+
+#[test]
+fn max_hotfixes_per_regression_zero_answers_no_regression_with_a_hotfix() {
+    let sc = always_regresses(1.0);
+    let mut p = preset("direct", &sc).unwrap();
+    let (_, score, _) = replay_world(&sc, &p, 1);
+    assert!(score.hotfixes > 2, "the cascade runs: {}", score.hotfixes);
+    p.max_hotfixes_per_regression = Some(0);
+    let (w0, score, _) = replay_world(&sc, &p, 1);
+    assert_eq!(score.hotfixes, 1, "only the fix for the fault ships");
+    assert_eq!(most_hotfixes_per_regression(&w0), 0);
+    assert!(w0.in_flight().is_empty(), "{:?}", w0.in_flight());
+}
+
+#[test]
+fn max_hotfixes_per_regression_one_stops_retrying_a_regression() {
+    // Half the fixes do not cure, so `direct` retries a regression with
+    // another hotfix on some seeds; with the bound at one it never does.
+    let sc = always_regresses(0.5);
+    let unbounded = preset("direct", &sc).unwrap();
+    let mut once = unbounded.clone();
+    once.max_hotfixes_per_regression = Some(1);
+    let mut retried = 0;
+    for seed in 0..20 {
+        let (w, _, _) = replay_world(&sc, &unbounded, seed);
+        if most_hotfixes_per_regression(&w) > 1 {
+            retried += 1;
+        }
+        let (w, _, _) = replay_world(&sc, &once, seed);
+        assert!(most_hotfixes_per_regression(&w) <= 1, "seed {seed}");
+    }
+    assert!(
+        retried > 0,
+        "no seed retried a regression: the test shows nothing"
+    );
+}
+
+#[test]
+fn max_hotfixes_caps_every_hotfix_of_the_replay() {
+    // Every fix regresses, so `direct` chains hotfixes across the services
+    // it breaks (new incidents, not a `repeat`); the cap still holds.
+    let sc = always_regresses(1.0);
+    let unbounded = preset("direct", &sc).unwrap();
+    let mut capped = unbounded.clone();
+    capped.max_hotfixes = Some(2);
+    let mut exceeded = 0;
+    for seed in 0..10 {
+        if replay_world(&sc, &unbounded, seed).1.hotfixes > 2 {
+            exceeded += 1;
+        }
+        let (w, score, _) = replay_world(&sc, &capped, seed);
+        assert!(score.hotfixes <= 2, "seed {seed}: {}", score.hotfixes);
+        assert!(w.in_flight().is_empty(), "seed {seed}: {:?}", w.in_flight());
+    }
+    assert!(
+        exceeded > 0,
+        "no seed chained more than two hotfixes: the test shows nothing"
+    );
+}
+
+/// Regression (found by `tests/properties/accounting.rs`): an operation the
+/// horizon cut short stayed "running" in a finished replay, unjournaled.
+#[test]
+fn an_operation_cut_short_by_the_horizon_is_abandoned_and_journaled() {
+    let mut sc = one_service();
+    // Blue/green: the switch starts at 15 + 60 + 120 + 300 + 240 + 90 +
+    // 300 = 1125s and takes 20s; the horizon comes at 1130s.
+    sc.horizon = SimDuration::from_secs(1130);
+    let (w, score, _) = replay_world(&sc, &preset("blue-green", &sc).unwrap(), 1);
+    assert_eq!(score.outcome, crate::strategy::Outcome::Halted);
+    assert!(w.in_flight().is_empty(), "{:?}", w.in_flight());
+    assert!(
+        w.journal()
+            .entries()
+            .iter()
+            .any(|e| e.text == "traffic switch of PR #1 still running at the end; abandoned"),
+        "{:#?}",
+        w.journal().entries()
+    );
+}
+
+/// Regression (found by `tests/properties/flags.rs`): turning a flag off
+/// then on again while the "off" was still propagating left it off for
+/// good whenever the "on" reached the SDKs first.
+#[test]
+fn the_last_flag_toggle_wins_whatever_order_propagation_completes_in() {
+    let mut sc = flagged();
+    sc.team.flag_propagation =
+        DurationDist::uniform(SimDuration::from_secs(1), SimDuration::from_secs(60)).unwrap();
+    for seed in 0..40 {
+        let mut w = World::new(&sc, seed);
+        w.advance_to(SimTime::START + SimDuration::from_secs(1))
+            .unwrap();
+        w.set_flag("new_checkout", false).unwrap();
+        w.set_flag("new_checkout", true).unwrap();
+        w.advance_to(SimTime::START + SimDuration::from_mins(2))
+            .unwrap();
+        assert!(w.flag_propagated("new_checkout"), "seed {seed}");
+        assert_eq!(
+            w.true_error_ratio(ServiceId(0)),
+            1.0,
+            "seed {seed}: the flag is on"
+        );
+    }
+}

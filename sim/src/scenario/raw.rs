@@ -446,6 +446,10 @@ pub(crate) struct RawPolicy {
     pub on_not_cured: Option<RawReaction>,
     #[serde(default)]
     pub max_hotfixes: Option<u32>,
+    /// Hotfixes shipped for any one regression our changes caused, at most
+    /// (1 forbids chaining hotfix after hotfix for it; 0 allows none).
+    #[serde(default)]
+    pub max_hotfixes_per_regression: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -138,6 +138,18 @@ fn every_problem_is_located_and_explained() {
             "weight: 0.05",
         ),
         (
+            "interval: 1m\n            failure_limit: 1",
+            "interval: 10s\n            failure_limit: 1",
+            "the analysis interval 10s is shorter than the scrape interval 15s",
+            "interval: 10s",
+        ),
+        (
+            "    on_not_cured: repeat",
+            "    on_not_cured: repeat\n    max_hotfixes: 1\n    max_hotfixes_per_regression: 2",
+            "max_hotfixes_per_regression 2 exceeds max_hotfixes 1",
+            "max_hotfixes_per_regression: 2",
+        ),
+        (
             "- name: quick-canary",
             "- name: staged",
             "`staged` is the name of a built-in strategy",

@@ -18,6 +18,8 @@ struct Ctx<'a> {
     errors: Vec<ScenarioError>,
     services: Vec<String>,
     libraries: Vec<String>,
+    /// The scenario's scrape interval, once parsed.
+    scrape: Option<SimDuration>,
 }
 
 impl Ctx<'_> {
@@ -199,6 +201,7 @@ pub(crate) fn validate(
         errors: Vec::new(),
         services: raw.services.keys().cloned().collect(),
         libraries: raw.libraries.keys().cloned().collect(),
+        scrape: None,
     };
     let scenario = build(&mut cx, raw);
     if cx.errors.is_empty() {
@@ -237,6 +240,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
     if scrape == Some(SimDuration::ZERO) {
         cx.err("scrape_interval", "the scrape interval must be above zero");
     }
+    cx.scrape = scrape;
     if let (Some(h), Some(s)) = (horizon, scrape) {
         if h < s {
             cx.err(
@@ -629,6 +633,15 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
         if rp.steps.is_empty() {
             cx.err(&format!("{p}.steps"), "a policy needs at least one step");
         }
+        if let (Some(per), Some(max)) = (rp.max_hotfixes_per_regression, rp.max_hotfixes) {
+            if per > max {
+                cx.err_hint(
+                    &format!("{p}.max_hotfixes_per_regression"),
+                    format!("max_hotfixes_per_regression {per} exceeds max_hotfixes {max}"),
+                    "the per-regression bound could never be reached; lower it or raise max_hotfixes",
+                );
+            }
+        }
         let parsed = steps(cx, &format!("{p}.steps"), &rp.steps);
         let reaction = |cx: &mut Ctx<'_>, key: &str, r: &Option<RawReaction>| -> Option<Reaction> {
             match r {
@@ -659,6 +672,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                 on_regression,
                 on_not_cured,
                 max_hotfixes: rp.max_hotfixes,
+                max_hotfixes_per_regression: rp.max_hotfixes_per_regression,
             });
         }
     }
@@ -827,6 +841,19 @@ fn rollout(cx: &mut Ctx<'_>, path: &str, r: &RawRollout) -> Option<strategy::Rol
                     "the analysis interval must be above zero",
                 );
                 ok = false;
+            }
+            // A window shorter than a scrape is often empty: an
+            // inconclusive measurement that breaks a run of failures, so a
+            // bad canary could bake on unaborted.
+            if let (Some(i), Some(s)) = (interval, cx.scrape) {
+                if i > SimDuration::ZERO && i < s {
+                    cx.err_hint(
+                        &format!("{p}.interval"),
+                        format!("the analysis interval {i} is shorter than the scrape interval {s}"),
+                        "a measurement needs new scraped counters; make the interval at least the scrape interval",
+                    );
+                    ok = false;
+                }
             }
             let max = cx.ratio(
                 &format!("{p}.max_error_ratio"),

@@ -22,9 +22,19 @@ pub struct Policy {
     pub on_regression: Reaction,
     /// When a shipped fix does not make the alert go away.
     pub on_not_cured: Reaction,
-    /// Upper bound on hotfixes shipped in one replay; `None` is unbounded
-    /// (the horizon still stops a runaway cascade).
+    /// Upper bound on hotfixes shipped in one replay, checked before each
+    /// fix ships (a fix beyond it is closed unshipped and the team stops
+    /// shipping); `None` is unbounded (the horizon still stops a runaway
+    /// cascade).
     pub max_hotfixes: Option<u32>,
+    /// Upper bound on hotfixes shipped for any one regression our own
+    /// changes caused (fixes targeting it, reworks and retries included).
+    /// `Some(0)` forbids answering a regression with a hotfix at all (roll
+    /// back or stop instead); `Some(1)` forbids chaining hotfixes on one
+    /// regression: one try, then the team stops shipping for it (a new
+    /// regression that try causes is a new regression). `None` is
+    /// unbounded. Checked when a fix is about to be merged for delivery.
+    pub max_hotfixes_per_regression: Option<u32>,
 }
 
 /// One step of a policy.

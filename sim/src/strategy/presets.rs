@@ -32,6 +32,11 @@ fn ratio(x: f64) -> Ratio {
 /// stage baking for the team's `canary_bake`, with an analysis comparing the
 /// canary's error ratio with the stable build's every minute.
 pub fn canary_rollout() -> Rollout {
+    canary_rollout_every(SimDuration::from_mins(1))
+}
+
+/// [`canary_rollout`] measuring every `interval`.
+fn canary_rollout_every(interval: SimDuration) -> Rollout {
     Rollout {
         stages: [0.01, 0.05, 0.25, 1.0]
             .into_iter()
@@ -41,7 +46,7 @@ pub fn canary_rollout() -> Rollout {
             })
             .collect(),
         analysis: Some(Analysis {
-            interval: SimDuration::from_mins(1),
+            interval,
             failure_limit: 1,
             max_error_ratio: ratio(0.01),
             max_ratio_to_baseline: 2.0,
@@ -52,7 +57,10 @@ pub fn canary_rollout() -> Rollout {
 
 /// The built-in policy called `name`, if there is one.
 pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
-    let _ = scenario;
+    // Measure at least once a scrape (shorter windows are often empty),
+    // as validation requires of policies in files.
+    let canary_rollout =
+        || canary_rollout_every(SimDuration::from_mins(1).max(scenario.scrape_interval));
     let hotfix = |review: bool| {
         let mut steps = vec![Step::Diagnose, Step::WriteFix];
         if review {
@@ -71,6 +79,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Repeat,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "reviewed" => Policy {
             name: name.into(),
@@ -79,6 +88,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Repeat,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "flag-disable" => Policy {
             name: name.into(),
@@ -97,6 +107,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "staged" => Policy {
             name: name.into(),
@@ -113,6 +124,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "blue-green" => Policy {
             name: name.into(),
@@ -131,6 +143,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         "rollback" => Policy {
             name: name.into(),
@@ -147,6 +160,7 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
             on_regression: Reaction::Rollback,
             on_not_cured: Reaction::Run(hotfix(true)[1..].to_vec()),
             max_hotfixes: None,
+            max_hotfixes_per_regression: None,
         },
         _ => return None,
     };

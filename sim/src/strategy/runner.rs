@@ -84,6 +84,11 @@ pub struct Runner<'c, C: ControlPlane> {
     cfg: RunnerConfig,
     hotfixes: u32,
     first_incident: bool,
+    /// The culprit each pull request we opened targets: (PR, culprit id,
+    /// kind).
+    pr_targets: Vec<(u32, u32, CulpritKind)>,
+    /// Hotfixes shipped per regression culprit: (culprit id, count).
+    shipped_for_regression: Vec<(u32, u32)>,
 }
 
 impl<C: ControlPlane> std::fmt::Debug for Runner<'_, C> {
@@ -103,6 +108,8 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             cfg,
             hotfixes: 0,
             first_incident: true,
+            pr_targets: Vec::new(),
+            shipped_for_regression: Vec::new(),
         }
     }
 
@@ -391,6 +398,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                     .cp
                     .open_pull_request(culprit.id, inc.rework_of.take())?;
                 inc.pr = Some(pr.number);
+                self.pr_targets.push((pr.number, culprit.id, culprit.kind));
                 Ok(true)
             }
             Step::Review => {
@@ -411,11 +419,13 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             }
             Step::Deploy(rollout) => {
                 let Some(pr) = inc.pr else { return Ok(true) };
+                self.may_ship(pr)?;
                 self.merge(pr)?;
                 self.rollout(pr, rollout)
             }
             Step::BlueGreen(bg) => {
                 let Some(pr) = inc.pr else { return Ok(true) };
+                self.may_ship(pr)?;
                 self.merge(pr)?;
                 self.blue_green(pr, bg)
             }
@@ -429,6 +439,62 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                     *within,
                 )?;
                 Ok(true)
+            }
+        }
+    }
+
+    /// The regression PR `pr` fixes, if it fixes one of our own.
+    fn regression_target(&self, pr: u32) -> Option<u32> {
+        self.pr_targets
+            .iter()
+            .find(|t| t.0 == pr)
+            .filter(|t| t.2 == CulpritKind::Regression)
+            .map(|t| t.1)
+    }
+
+    /// Gives up on shipping `pr` (closing it) when it would exceed the
+    /// policy's `max_hotfixes` for the replay, or its
+    /// `max_hotfixes_per_regression` for the regression it fixes.
+    fn may_ship(&mut self, pr: u32) -> Result<(), Flow> {
+        if self.policy.max_hotfixes.is_some_and(|m| self.hotfixes >= m) {
+            return self.give_up_on(pr);
+        }
+        let (Some(limit), Some(target)) = (
+            self.policy.max_hotfixes_per_regression,
+            self.regression_target(pr),
+        ) else {
+            return Ok(());
+        };
+        let shipped = self
+            .shipped_for_regression
+            .iter()
+            .find(|s| s.0 == target)
+            .map_or(0, |s| s.1);
+        if shipped < limit {
+            return Ok(());
+        }
+        self.give_up_on(pr)
+    }
+
+    /// Closes `pr` unshipped and gives up on the incident.
+    fn give_up_on(&mut self, pr: u32) -> Result<(), Flow> {
+        if !self.cp.pull_request(pr)?.merged {
+            self.cp.close_pull_request(pr)?;
+        }
+        Err(Flow::GiveUp)
+    }
+
+    /// Counts a hotfix shipping: overall, and for the regression it fixes.
+    fn count_hotfix(&mut self, pr: u32) {
+        self.hotfixes += 1;
+        if let Some(target) = self.regression_target(pr) {
+            match self
+                .shipped_for_regression
+                .iter_mut()
+                .find(|s| s.0 == target)
+            {
+                Some(s) => s.1 += 1,
+                None => self.shipped_for_regression.push((target, 1)),
             }
         }
     }
@@ -460,7 +526,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
     /// A staged rollout with optional analysis; `Ok(false)` when the
     /// analysis aborted it.
     fn rollout(&mut self, pr: u32, rollout: &Rollout) -> Result<bool, Flow> {
-        self.hotfixes += 1;
+        self.count_hotfix(pr);
         let release = Release::Canary {
             steps: rollout.stages.iter().map(|s| s.weight).collect(),
         };
@@ -549,7 +615,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 return Ok(false);
             }
         }
-        self.hotfixes += 1;
+        self.count_hotfix(pr);
         let before = self.cp.firing_alerts()?;
         self.cp.switch(pr, true)?;
         self.wait_apps(pr)?;

@@ -19,6 +19,8 @@ pub mod code;
 pub mod journal;
 pub mod metrics;
 mod ops;
+#[cfg(feature = "testing")]
+pub mod trace;
 pub mod traffic;
 
 use std::cmp::Reverse;
@@ -127,11 +129,13 @@ pub(crate) struct FlagState {
     pub effective: bool,
 }
 
-/// Per-service ground truth, accumulated for scoring.
+/// Per-service ground truth, accumulated for scoring: every request
+/// served, and the failed ones by cause.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Tally {
+pub struct Tally {
     pub requests: u64,
     pub failures: u64,
+    /// Failures by the first cause that fired, in first-seen order.
     pub by_cause: Vec<(Cause, u64)>,
 }
 
@@ -180,6 +184,9 @@ pub struct World<'s> {
     draw_buf: Vec<(Cause, u64)>,
     /// Loads changed since health was last derived.
     health_stale: bool,
+    /// Ground truth over time, when a property test asks for it.
+    #[cfg(feature = "testing")]
+    trace: Option<trace::Trace>,
 }
 
 /// Why the world cannot go on.
@@ -237,6 +244,8 @@ impl<'s> World<'s> {
             branches: vec![("main".to_string(), ops::BASE_SHA.to_string())],
             draw_buf: Vec::new(),
             health_stale: true,
+            #[cfg(feature = "testing")]
+            trace: None,
         };
         w.install_faults();
         w.series.begin_scrape(SimTime::START);
@@ -353,6 +362,22 @@ impl<'s> World<'s> {
     pub fn cohorts(&self, s: ServiceId) -> Vec<(VersionId, f64)> {
         self.apps[s.index()].cohorts().collect()
     }
+    /// A build: its service, label, the change that made it and its defects.
+    pub fn version(&self, v: VersionId) -> &Version {
+        &self.versions[v.index()]
+    }
+    /// The responders' changes so far; PR number `n` is `changes()[n - 1]`.
+    pub fn changes(&self) -> &[Change] {
+        &self.changes
+    }
+    /// A defect (injected fault or latent bug) and how it hurts.
+    pub fn defect(&self, d: DefectId) -> &Defect {
+        &self.defects[d.index()]
+    }
+    /// Requests and failures by cause a service has served so far.
+    pub fn tally(&self, s: ServiceId) -> &Tally {
+        &self.tally[s.index()]
+    }
 
     fn schedule(&mut self, at: SimTime, e: Event) {
         self.seq += 1;
@@ -445,7 +470,11 @@ impl<'s> World<'s> {
                     );
                 }
             }
-            Event::OpDone(op) => self.complete_op(op),
+            Event::OpDone(op) => {
+                self.complete_op(op);
+                #[cfg(feature = "testing")]
+                self.trace_op(op);
+            }
         }
     }
 
@@ -585,6 +614,8 @@ impl<'s> World<'s> {
         }
         self.loads = loads;
         self.health_stale = true;
+        #[cfg(feature = "testing")]
+        self.trace_loads();
     }
 
     /// True error ratio of a service right now (ground truth, noise-free).

@@ -305,9 +305,24 @@ impl World<'_> {
             }
             OpKind::Switch { pr, to_new } => self.finish_switch(pr, to_new),
             OpKind::Flag { flag, enabled } => {
+                let name = self.sc.flags[flag].name.clone();
+                // A later toggle of the same flag wins, even if its change
+                // reaches the SDKs first.
+                let superseded = self.ops[id as usize + 1..]
+                    .iter()
+                    .any(|o| matches!(o.kind, OpKind::Flag { flag: g, .. } if g == flag));
+                if superseded {
+                    self.say(
+                        Actor::Flags,
+                        EntryKind::Flag,
+                        format!(
+                            "flag {name}: an earlier change arrived after a later one; ignored"
+                        ),
+                    );
+                    return;
+                }
                 self.invalidate();
                 self.flags[flag].effective = enabled;
-                let name = self.sc.flags[flag].name.clone();
                 self.say(
                     Actor::Flags,
                     EntryKind::Flag,
@@ -375,6 +390,31 @@ impl World<'_> {
                 Actor::Pipeline,
                 EntryKind::Abort,
                 format!("deployment of PR #{n} still in progress at the end; aborted"),
+            );
+        }
+        // Operations the horizon cut short never complete: say so, rather
+        // than leave them running in a finished replay.
+        for i in 0..self.ops.len() {
+            if self.ops[i].done {
+                continue;
+            }
+            self.ops[i].done = true;
+            let what = match &self.ops[i].kind {
+                OpKind::Review { pr } => format!("review of PR #{pr}"),
+                OpKind::Ci { pr, .. } => format!("CI on PR #{pr}"),
+                OpKind::Smoke { pr } => format!("smoke test of PR #{pr}"),
+                OpKind::Deploy { pr, .. } => format!("sync of PR #{pr}"),
+                OpKind::Rollback { pr: Some(pr), .. } => format!("rollback of PR #{pr}"),
+                OpKind::Rollback { pr: None, .. } => "rollback".to_string(),
+                OpKind::Switch { pr, .. } => format!("traffic switch of PR #{pr}"),
+                OpKind::Flag { flag, .. } => {
+                    format!("propagation of flag {}", self.sc.flags[*flag].name)
+                }
+            };
+            self.say(
+                Actor::Pipeline,
+                EntryKind::Abort,
+                format!("{what} still running at the end; abandoned"),
             );
         }
     }
