@@ -77,6 +77,16 @@ impl HttpResponse {
         }
     }
 
+    /// A response with a body already encoded as `content_type`.
+    pub fn raw(status: u16, content_type: &'static str, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
     /// A plain-text response.
     pub fn text(status: u16, body: impl Into<String>) -> Self {
         HttpResponse {

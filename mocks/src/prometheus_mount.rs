@@ -14,7 +14,7 @@ use crate::http::{mount_routes, HttpRequest, HttpResponse};
 use crate::prometheus::api::{
     AlertState, AlertingRuleView, RuleGroupView, RuleHealth, RuleState, RuleView,
 };
-use crate::prometheus::{handle as prom_handle, AlertView, Context, Labels, Request, Tsdb};
+use crate::prometheus::{handle as prom_handle, AlertView, Context, Labels, Tsdb};
 use crate::sim::SharedWorld;
 
 /// The counter every service exports.
@@ -197,22 +197,7 @@ pub fn handle_over(req: &HttpRequest, world: &World<'_>, db: &Tsdb) -> HttpRespo
         alerts: &alerts,
         rules: &rules,
     };
-    let res = prom_handle(
-        &Request {
-            method: &req.method,
-            path: &req.path,
-            query: &req.query,
-            body: &req.body,
-            content_type: req.header("content-type"),
-        },
-        &ctx,
-    );
-    HttpResponse {
-        status: res.status,
-        content_type: res.content_type,
-        headers: Vec::new(),
-        body: res.body,
-    }
+    prom_handle(req, &ctx)
 }
 
 /// Mounts the Prometheus fake on `server`.

@@ -40,17 +40,7 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
         .features()
         .map(|f| (f.name.clone(), f.is_enabled_in(PRODUCTION)))
         .collect();
-    let res = api::handle(
-        &api::Request {
-            method: &req.method,
-            path: &req.path,
-            query: &req.query,
-            body: &req.body,
-            authorization: req.header("authorization"),
-        },
-        &mut flags,
-        token,
-    );
+    let res = api::handle(req, &mut flags, token);
     for (name, was) in before {
         let now = flags
             .feature(&name)
@@ -60,16 +50,7 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
             let _ = world.set_flag(&name, now);
         }
     }
-    HttpResponse {
-        status: res.status,
-        content_type: if res.content_type.is_empty() {
-            "text/plain; charset=utf-8"
-        } else {
-            res.content_type
-        },
-        headers: Vec::new(),
-        body: res.body,
-    }
+    res
 }
 
 /// Mounts the Unleash fake on `server`.

@@ -14,25 +14,7 @@ use super::encode;
 use super::params::{parse_duration, parse_time, Params};
 use super::promql::{self, EvalError, Value};
 use super::tsdb::{is_valid_label_name, LabelMatcher, Labels, Tsdb};
-
-/// An HTTP request as the wiremock layer sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    /// The raw URL query string, without the `?`.
-    pub query: &'a str,
-    pub body: &'a [u8],
-    pub content_type: Option<&'a str>,
-}
-
-/// What to answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: String,
-}
+use crate::http::{HttpRequest, HttpResponse};
 
 /// What the handlers answer from; the caller fills it from the simulation.
 #[derive(Debug, Clone, Copy)]
@@ -138,11 +120,11 @@ const MIN_TIME_MS: i64 = i64::MIN / 2;
 const MAX_TIME_MS: i64 = i64::MAX / 2;
 
 /// Answers one request. Never panics, whatever the input.
-pub fn handle(req: &Request<'_>, ctx: &Context<'_>) -> Response {
+pub fn handle(req: &HttpRequest, ctx: &Context<'_>) -> HttpResponse {
     let method = req.method.to_ascii_uppercase();
     let read_only = matches!(method.as_str(), "GET");
     let get_or_post = matches!(method.as_str(), "GET" | "POST");
-    let path = req.path;
+    let path = req.path.as_str();
     let (allowed, handler): (bool, fn(&Params, &Context<'_>) -> Reply) = match path {
         "/api/v1/query" => (get_or_post, query),
         "/api/v1/query_range" => (get_or_post, query_range),
@@ -160,33 +142,23 @@ pub fn handle(req: &Request<'_>, ctx: &Context<'_>) -> Response {
             } else {
                 "Prometheus Server is Ready.\n"
             };
-            return Response {
-                status: 200,
-                content_type: TEXT,
-                body: body.into(),
-            };
+            return HttpResponse::raw(200, TEXT, body);
         }
         _ => match label_values_name(path) {
             Some(name) => {
                 if !read_only {
                     return method_not_allowed();
                 }
-                let params = Params::parse(req.query, None);
+                let params = Params::parse(&req.query, None);
                 return reply_to_response(label_values(name, &params, ctx));
             }
-            None => {
-                return Response {
-                    status: 404,
-                    content_type: TEXT,
-                    body: "404 page not found\n".into(),
-                }
-            }
+            None => return HttpResponse::raw(404, TEXT, "404 page not found\n"),
         },
     };
     if !allowed {
         return method_not_allowed();
     }
-    let params = Params::parse(req.query, form_body(&method, req));
+    let params = Params::parse(&req.query, form_body(&method, req));
     reply_to_response(handler(&params, ctx))
 }
 
@@ -247,41 +219,29 @@ impl From<EvalError> for ApiError {
     }
 }
 
-fn reply_to_response(reply: Reply) -> Response {
+fn reply_to_response(reply: Reply) -> HttpResponse {
     match reply {
-        Ok(data) => Response {
-            status: 200,
-            content_type: JSON,
-            body: encode::success(&data),
-        },
-        Err(e) => Response {
-            status: e.status(),
-            content_type: JSON,
-            body: encode::error(e.error_type, &e.message),
-        },
+        Ok(data) => HttpResponse::raw(200, JSON, encode::success(&data)),
+        Err(e) => HttpResponse::raw(e.status(), JSON, encode::error(e.error_type, &e.message)),
     }
 }
 
 /// As Go's router answers a known path with a method it does not serve.
-fn method_not_allowed() -> Response {
-    Response {
-        status: 405,
-        content_type: TEXT,
-        body: "Method Not Allowed\n".into(),
-    }
+fn method_not_allowed() -> HttpResponse {
+    HttpResponse::raw(405, TEXT, "Method Not Allowed\n")
 }
 
 /// The body to read as a form: a POST whose content type is form-encoded
 /// (or absent, leniently).
-fn form_body<'a>(method: &str, req: &Request<'a>) -> Option<&'a [u8]> {
-    let is_form = req.content_type.is_none_or(|ct| {
+fn form_body<'a>(method: &str, req: &'a HttpRequest) -> Option<&'a [u8]> {
+    let is_form = req.header("content-type").is_none_or(|ct| {
         ct.split(';')
             .next()
             .unwrap_or("")
             .trim()
             .eq_ignore_ascii_case("application/x-www-form-urlencoded")
     });
-    (method == "POST" && is_form).then_some(req.body)
+    (method == "POST" && is_form).then_some(req.body.as_slice())
 }
 
 /// `<name>` of `/api/v1/label/<name>/values`.

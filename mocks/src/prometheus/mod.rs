@@ -13,6 +13,6 @@ mod params;
 pub mod promql;
 pub mod tsdb;
 
-pub use api::{handle, AlertView, Context, Request, Response, RuleGroupView};
+pub use api::{handle, AlertView, Context, RuleGroupView};
 pub use promql::{eval_instant, eval_range, EvalError, RangeSeries, Value};
 pub use tsdb::{LabelMatcher, Labels, Series, Tsdb};

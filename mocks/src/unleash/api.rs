@@ -1,5 +1,5 @@
-//! Unleash's HTTP API as a pure function: a [`Request`] and the
-//! [`FlagSet`] in, a [`Response`] (status and JSON body) out.
+//! Unleash's HTTP API as a pure function: an [`HttpRequest`] and the
+//! [`FlagSet`] in, an [`HttpResponse`] (status and JSON body) out.
 //!
 //! Map:
 //! * `GET  /api/client/features`: what SDKs poll (§7.2).
@@ -15,14 +15,12 @@
 
 use serde_json::{json, Value};
 
+use crate::http::{HttpRequest, HttpResponse};
+
 use super::state::{Feature, FlagSet, Strategy};
 
 /// `Content-Type` of every JSON body.
 pub const JSON: &str = "application/json; charset=utf-8";
-
-/// `Content-Type` of an empty body: none. The layer that serves a
-/// [`Response`] sends no `Content-Type` header when this is empty.
-pub const NO_CONTENT_TYPE: &str = "";
 
 /// Bodies larger than this are refused with 413 before being parsed.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -32,47 +30,16 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// the simulated services read.
 pub const FALLBACK_ENVIRONMENT: &str = "production";
 
-/// An HTTP request, as much of it as the fake reads.
-#[derive(Debug, Clone, Copy)]
-pub struct Request<'a> {
-    /// `GET`, `POST`, ... (compared case-sensitively, as HTTP does).
-    pub method: &'a str,
-    /// The path, starting with `/`, without the query.
-    pub path: &'a str,
-    /// The query string without `?`; may be empty.
-    pub query: &'a str,
-    /// The raw body; need not be UTF-8.
-    pub body: &'a [u8],
-    /// The `Authorization` header, if sent.
-    pub authorization: Option<&'a str>,
-}
+/// Answers in the fake's shapes.
+struct Reply;
 
-/// The answer: status, content type and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// HTTP status.
-    pub status: u16,
-    /// [`JSON`], or [`NO_CONTENT_TYPE`] when `body` is empty.
-    pub content_type: &'static str,
-    /// The body; JSON unless empty.
-    pub body: String,
-}
-
-impl Response {
-    fn json(status: u16, body: &Value) -> Response {
-        Response {
-            status,
-            content_type: JSON,
-            body: body.to_string(),
-        }
+impl Reply {
+    fn json(status: u16, body: &Value) -> HttpResponse {
+        HttpResponse::raw(status, JSON, body.to_string())
     }
 
-    fn empty(status: u16) -> Response {
-        Response {
-            status,
-            content_type: NO_CONTENT_TYPE,
-            body: String::new(),
-        }
+    fn empty(status: u16) -> HttpResponse {
+        HttpResponse::empty(status)
     }
 
     /// An error in Unleash's shape. §9 marks that shape unverified: from
@@ -80,19 +47,19 @@ impl Response {
     /// UUID on the real server, so the fake leaves it out to stay
     /// deterministic; `message` is present either way, which is what
     /// clients print.
-    fn error(status: u16, name: &str, message: &str) -> Response {
-        Response::json(
+    fn error(status: u16, name: &str, message: &str) -> HttpResponse {
+        Reply::json(
             status,
             &json!({"name": name, "message": message, "details": [{"message": message}]}),
         )
     }
 
-    fn not_found(message: &str) -> Response {
-        Response::error(404, "NotFoundError", message)
+    fn not_found(message: &str) -> HttpResponse {
+        Reply::error(404, "NotFoundError", message)
     }
 
-    fn bad_request(message: &str) -> Response {
-        Response::error(400, "BadDataError", message)
+    fn bad_request(message: &str) -> HttpResponse {
+        Reply::error(400, "BadDataError", message)
     }
 }
 
@@ -125,41 +92,44 @@ impl Route<'_> {
 
 /// Answers `req` against `flags`, accepting only `token` as credentials.
 /// Never panics.
-pub fn handle(req: &Request, flags: &mut FlagSet, token: &str) -> Response {
-    let path = req.path.split_once('?').map_or(req.path, |(p, _)| p);
+pub fn handle(req: &HttpRequest, flags: &mut FlagSet, token: &str) -> HttpResponse {
+    let path = req
+        .path
+        .split_once('?')
+        .map_or(req.path.as_str(), |(p, _)| p);
     let Some(rest) = path.strip_prefix('/') else {
-        return Response::bad_request("the path must start with '/'");
+        return Reply::bad_request("the path must start with '/'");
     };
     // Express routes ignore one trailing slash.
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let segments: Vec<&str> = rest.split('/').collect();
     if segments.first() != Some(&"api") {
-        return Response::not_found(&format!("no endpoint at {path:?}"));
+        return Reply::not_found(&format!("no endpoint at {path:?}"));
     }
-    if req.authorization != Some(token) {
+    if req.header("authorization") != Some(token) {
         // Missing, wrong, or sent as "Bearer <token>" (§7.1: the token is raw).
-        return Response::error(
+        return Reply::error(
             401,
             "AuthenticationRequired",
             "You must provide a valid API token in the Authorization header (hint: send the raw token, with no \"Bearer\")",
         );
     }
     let Some(route) = route(&segments[1..]) else {
-        return Response::not_found(&format!("no endpoint at {path:?}"));
+        return Reply::not_found(&format!("no endpoint at {path:?}"));
     };
     if req.method != route.method() {
-        return Response::error(
+        return Reply::error(
             405,
             "MethodNotAllowed",
             &format!("{} is not allowed here; use {}", req.method, route.method()),
         );
     }
     if req.body.len() > MAX_BODY_BYTES {
-        return Response::error(413, "ContentTooLarge", "the request body is too large");
+        return Reply::error(413, "ContentTooLarge", "the request body is too large");
     }
     match route {
-        Route::ClientFeatures => client_features(req.query, flags, token),
-        Route::ClientRegister | Route::ClientMetrics => accept_json_object(req.body),
+        Route::ClientFeatures => client_features(&req.query, flags, token),
+        Route::ClientRegister | Route::ClientMetrics => accept_json_object(&req.body),
         Route::AdminFeature { project, feature } => admin_feature(flags, project, feature),
         Route::AdminToggle {
             project,
@@ -193,10 +163,10 @@ fn route<'a>(segments: &[&'a str]) -> Option<Route<'a>> {
 
 /// Unleash names are URL-friendly: ASCII letters, digits and `-._~`
 /// (percent-encoded or other characters are refused with 400).
-fn check_name(kind: &str, name: &str) -> Result<(), Response> {
+fn check_name(kind: &str, name: &str) -> Result<(), HttpResponse> {
     let friendly = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
     if name.is_empty() || name.len() > 100 || !name.chars().all(friendly) {
-        return Err(Response::bad_request(&format!(
+        return Err(Reply::bad_request(&format!(
             "{kind} name {:?} is not URL-friendly (hint: 1 to 100 of A-Z a-z 0-9 - . _ ~)",
             truncate(name)
         )));
@@ -212,11 +182,11 @@ fn truncate(s: &str) -> &str {
 /// `POST /api/client/register|metrics`: any JSON object is accepted with
 /// 202 and an empty body. The status is what Unleash answers as far as we
 /// know; §7.2 lists the calls but not their status [unverified].
-fn accept_json_object(body: &[u8]) -> Response {
+fn accept_json_object(body: &[u8]) -> HttpResponse {
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(_)) => Response::empty(202),
-        Ok(_) => Response::bad_request("the body must be a JSON object"),
-        Err(e) => Response::bad_request(&format!("the body is not valid JSON: {e}")),
+        Ok(Value::Object(_)) => Reply::empty(202),
+        Ok(_) => Reply::bad_request("the body must be a JSON object"),
+        Err(e) => Reply::bad_request(&format!("the body is not valid JSON: {e}")),
     }
 }
 
@@ -238,11 +208,11 @@ fn token_scope(token: &str) -> (Option<&str>, Option<&str>) {
 
 /// `GET /api/client/features` (§7.2): every feature with `enabled` as in the
 /// token's environment, parameters as strings.
-fn client_features(query: &str, flags: &FlagSet, token: &str) -> Response {
+fn client_features(query: &str, flags: &FlagSet, token: &str) -> HttpResponse {
     let (token_project, token_env) = token_scope(token);
     let env = token_env.unwrap_or(FALLBACK_ENVIRONMENT);
     if !flags.has_environment(env) {
-        return Response::not_found(&format!("could not find environment {:?}", truncate(env)));
+        return Reply::not_found(&format!("could not find environment {:?}", truncate(env)));
     }
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut projects: Vec<String> = Vec::new();
@@ -274,7 +244,7 @@ fn client_features(query: &str, flags: &FlagSet, token: &str) -> Response {
     if let Some(prefix) = name_prefix {
         echoed["namePrefix"] = json!(prefix);
     }
-    Response::json(
+    Reply::json(
         200,
         &json!({"version": 2, "features": features, "segments": [], "query": echoed}),
     )
@@ -320,14 +290,18 @@ fn strategy(s: &Strategy) -> Value {
 }
 
 /// The feature called `feature` if it lives in `project`.
-fn lookup<'f>(flags: &'f FlagSet, project: &str, feature: &str) -> Result<&'f Feature, Response> {
+fn lookup<'f>(
+    flags: &'f FlagSet,
+    project: &str,
+    feature: &str,
+) -> Result<&'f Feature, HttpResponse> {
     check_name("project", project)?;
     check_name("feature", feature)?;
     flags
         .feature(feature)
         .filter(|f| f.project == project)
         .ok_or_else(|| {
-            Response::not_found(&format!(
+            Reply::not_found(&format!(
                 "could not find feature {feature:?} in project {project:?}"
             ))
         })
@@ -335,7 +309,7 @@ fn lookup<'f>(flags: &'f FlagSet, project: &str, feature: &str) -> Result<&'f Fe
 
 /// `GET /api/admin/projects/{project}/features/{feature}`: the feature with
 /// its state in every environment.
-fn admin_feature(flags: &FlagSet, project: &str, feature: &str) -> Response {
+fn admin_feature(flags: &FlagSet, project: &str, feature: &str) -> HttpResponse {
     let f = match lookup(flags, project, feature) {
         Ok(f) => f,
         Err(response) => return response,
@@ -350,7 +324,7 @@ fn admin_feature(flags: &FlagSet, project: &str, feature: &str) -> Response {
             })
         })
         .collect();
-    Response::json(
+    Reply::json(
         200,
         &json!({
             "name": f.name,
@@ -374,13 +348,13 @@ fn admin_toggle(
     feature: &str,
     env: &str,
     on: bool,
-) -> Response {
+) -> HttpResponse {
     if let Err(response) = check_name("environment", env).and(lookup(flags, project, feature)) {
         return response;
     }
     match flags.set_enabled(feature, env, on) {
-        Ok(()) => Response::empty(200),
-        Err(e) => Response::not_found(&e.to_string()),
+        Ok(()) => Reply::empty(200),
+        Err(e) => Reply::not_found(&e.to_string()),
     }
 }
 
@@ -403,7 +377,7 @@ mod tests {
         flags
     }
 
-    fn call(flags: &mut FlagSet, method: &str, path: &str, body: &[u8]) -> Response {
+    fn call(flags: &mut FlagSet, method: &str, path: &str, body: &[u8]) -> HttpResponse {
         call_as(flags, method, path, "", body, Some(TOKEN))
     }
 
@@ -414,18 +388,33 @@ mod tests {
         query: &str,
         body: &[u8],
         authorization: Option<&str>,
-    ) -> Response {
-        let req = Request {
-            method,
-            path,
-            query,
-            body,
-            authorization,
-        };
-        handle(&req, flags, TOKEN)
+    ) -> HttpResponse {
+        handle(
+            &request(method, path, query, body, authorization),
+            flags,
+            TOKEN,
+        )
     }
 
-    fn body(response: &Response) -> Value {
+    fn request(
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+        authorization: Option<&str>,
+    ) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            query: query.into(),
+            headers: authorization
+                .map(|a| vec![("authorization".to_string(), a.to_string())])
+                .unwrap_or_default(),
+            body: body.to_vec(),
+        }
+    }
+
+    fn body(response: &HttpResponse) -> Value {
         serde_json::from_str(&response.body).unwrap()
     }
 
@@ -488,14 +477,14 @@ mod tests {
         let mut flags = flags();
         flags.set_rollout("checkout-v2", Rollout::ALL).unwrap();
         let r = call(&mut flags, "POST", &format!("{TOGGLE}/production/on"), b"");
-        assert_eq!(r, Response::empty(200));
+        assert_eq!(r, Reply::empty(200));
         assert_eq!(r.body, "");
         assert!(flags.is_enabled_for("checkout-v2", "production", "123"));
         assert!(!flags.is_enabled_for("checkout-v2", "development", "123"));
         assert!(client_enabled(&mut flags, "checkout-v2"));
 
         let r = call(&mut flags, "POST", &format!("{TOGGLE}/production/off"), b"");
-        assert_eq!(r, Response::empty(200));
+        assert_eq!(r, Reply::empty(200));
         assert!(!flags.is_enabled_for("checkout-v2", "production", "123"));
         assert!(!client_enabled(&mut flags, "checkout-v2"));
     }
@@ -507,13 +496,7 @@ mod tests {
             .set_enabled("checkout-v2", "development", true)
             .unwrap();
         let dev = "default:development.abc";
-        let req = Request {
-            method: "GET",
-            path: "/api/client/features",
-            query: "",
-            body: b"",
-            authorization: Some(dev),
-        };
+        let req = request("GET", "/api/client/features", "", b"", Some(dev));
         let b = body(&handle(&req, &mut flags, dev));
         // The token is scoped to project `default`, so `search` is left out.
         assert_eq!(b["features"].as_array().unwrap().len(), 1);
@@ -680,13 +663,7 @@ mod tests {
     fn should_404_when_the_token_names_an_unknown_environment() {
         let mut flags = flags();
         let token = "default:staging.abc";
-        let req = Request {
-            method: "GET",
-            path: "/api/client/features",
-            query: "",
-            body: b"",
-            authorization: Some(token),
-        };
+        let req = request("GET", "/api/client/features", "", b"", Some(token));
         assert_eq!(handle(&req, &mut flags, token).status, 404);
     }
 

@@ -10,17 +10,17 @@
 //!   (§7.1, §7.2).
 //!
 //! ```
-//! use gameday_mocks::unleash::{handle, Feature, FlagSet, Request, Rollout};
+//! use gameday_mocks::http::HttpRequest;
+//! use gameday_mocks::unleash::{handle, Feature, FlagSet, Rollout};
 //!
 //! let mut flags = FlagSet::new();
 //! flags.insert(Feature::new("checkout-v2").with_rollout(Rollout::new(40)?))?;
 //! let token = "*:*.admin-secret";
-//! let on = Request {
-//!     method: "POST",
-//!     path: "/api/admin/projects/default/features/checkout-v2/environments/production/on",
-//!     query: "",
-//!     body: b"",
-//!     authorization: Some(token),
+//! let on = HttpRequest {
+//!     method: "POST".into(),
+//!     path: "/api/admin/projects/default/features/checkout-v2/environments/production/on".into(),
+//!     headers: vec![("authorization".into(), token.into())],
+//!     ..HttpRequest::default()
 //! };
 //! assert_eq!(handle(&on, &mut flags, token).status, 200);
 //! // 40% of users see it in production, by the SDKs' own bucketing.
@@ -36,6 +36,6 @@ pub mod api;
 pub mod bucket;
 pub mod state;
 
-pub use api::{handle, Request, Response};
+pub use api::handle;
 pub use bucket::{rollout_bucket, Rollout, RolloutError};
 pub use state::{Feature, FlagError, FlagSet, Strategy};

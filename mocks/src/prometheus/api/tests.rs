@@ -77,7 +77,7 @@ fn rules_fixture() -> Vec<RuleGroupView> {
     }]
 }
 
-fn call(method: &str, path: &str, query: &str, body: &[u8]) -> Response {
+fn call(method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
     let db = db();
     let alerts = alerts_fixture();
     let rules = rules_fixture();
@@ -87,29 +87,32 @@ fn call(method: &str, path: &str, query: &str, body: &[u8]) -> Response {
         alerts: &alerts,
         rules: &rules,
     };
-    let content_type = (method == "POST").then_some("application/x-www-form-urlencoded");
-    handle(
-        &Request {
-            method,
-            path,
-            query,
-            body,
-            content_type,
-        },
-        &ctx,
-    )
+    let mut req = HttpRequest {
+        method: method.into(),
+        path: path.into(),
+        query: query.into(),
+        body: body.to_vec(),
+        ..HttpRequest::default()
+    };
+    if method == "POST" {
+        req.headers.push((
+            "content-type".into(),
+            "application/x-www-form-urlencoded".into(),
+        ));
+    }
+    handle(&req, &ctx)
 }
 
-fn get(path: &str, query: &str) -> Response {
+fn get(path: &str, query: &str) -> HttpResponse {
     call("GET", path, query, b"")
 }
 
-fn json_of(r: &Response) -> Json {
+fn json_of(r: &HttpResponse) -> Json {
     serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
 }
 
 /// Asserts an error response's status, errorType and message start.
-fn assert_error(r: &Response, status: u16, error_type: &str, message_start: &str) {
+fn assert_error(r: &HttpResponse, status: u16, error_type: &str, message_start: &str) {
     assert_eq!(r.status, status, "{}", r.body);
     let j = json_of(r);
     assert_eq!(j["status"], "error", "{}", r.body);
