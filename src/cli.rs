@@ -217,7 +217,8 @@ pub enum Via {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RunFormat {
-    /// Timeline with clock times, then the score
+    /// Timeline with clock times, then the score (also accepted as `table`)
+    #[value(alias = "table")]
     Text,
     /// The score, causes, regressions and timeline as Markdown tables
     Markdown,

@@ -55,6 +55,7 @@ fn should_render_a_comparison_in_every_format() {
 fn should_render_a_replay_in_every_format() {
     for (format, expect) in [
         ("text", "friday-cascade · strategy rollback · seed 2"),
+        ("table", "friday-cascade · strategy rollback · seed 2"),
         ("markdown", "# friday-cascade · strategy rollback · seed 2"),
         ("json", "\"schema_version\": 1"),
         ("html", "<svg"),
