@@ -244,3 +244,40 @@ fn should_keep_progress_off_stdout_and_off_a_non_terminal_stderr() {
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
     let _: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
 }
+
+#[test]
+fn should_hold_strategies_to_the_scenario_budgets_unless_a_flag_overrides_them() {
+    let friday = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/friday-cascade.yaml");
+    let mut text = std::fs::read_to_string(friday).unwrap();
+    text.push_str("\nbudgets:\n  max_mttr_p90: 1m\n  max_regression_rate: 0.5\n");
+    let file = temp_dir("budgets").join("budgeted.yaml");
+    std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap();
+    let base = [
+        "compare",
+        path,
+        "--runs",
+        "12",
+        "--strategies",
+        "direct,rollback",
+    ];
+
+    let o = gameday(&[&base[..], &["--format", "junit"]].concat());
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let xml = stdout(&o);
+    assert!(xml.contains("exceeds budget 1 min"), "{xml}");
+    assert!(
+        xml.contains("name=\"max-regression-rate\" value=\"50.0%\""),
+        "{xml}"
+    );
+
+    // A flag replaces the scenario's value for that budget only.
+    let o = gameday(&[&base[..], &["--max-mttr-p90", "9h"]].concat());
+    let err = stderr(&o);
+    assert!(!err.contains("MTTR p90"), "{err}");
+    if err.contains("regression rate") {
+        assert_eq!(o.status.code(), Some(3), "{err}");
+    } else {
+        assert!(o.status.success(), "{err}");
+    }
+}

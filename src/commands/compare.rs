@@ -47,5 +47,5 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let names: Vec<&str> = policies.iter().map(|p| p.name.as_str()).collect();
     let report = CompareReport::build(&sc, &names, &scores, args.runs, args.base_seed);
     progress.finish();
-    super::report::emit_compare(&report, args.format, &args.report)
+    super::report::emit_compare(&sc, &report, args.format, &args.report)
 }

@@ -2,6 +2,8 @@
 //! holds them to the budgets given: misses go to stderr and make the exit
 //! code 3, whatever the format.
 
+use std::time::Duration;
+
 use gameday_reports::budget::{judge_compare, judge_run, Budgets, Verdict};
 use gameday_reports::wire::{CompareReport, RunReport};
 use gameday_reports::{html, json, junit, markdown, table, ReportError};
@@ -16,13 +18,31 @@ fn failed(e: ReportError) -> Failure {
     Failure::runtime(format!("error: {e}"))
 }
 
+/// The budgets in force: each flag given on the command line, else the
+/// scenario's `budgets:` entry for it.
+fn budgets(args: &ReportArgs, sc: &Scenario) -> Budgets {
+    let cli = args.budgets();
+    let file = &sc.budgets;
+    let duration = |d: gameday_sim::time::SimDuration| Duration::from_millis(d.as_millis());
+    Budgets {
+        max_mttr_p90: cli.max_mttr_p90.or(file.max_mttr_p90.map(duration)),
+        max_mttr_mean: cli.max_mttr_mean.or(file.max_mttr_mean.map(duration)),
+        max_regression_rate: cli
+            .max_regression_rate
+            .or(file.max_regression_rate.map(|r| r.get())),
+        max_failed_requests: cli.max_failed_requests.or(file.max_failed_requests),
+        max_revenue_lost: cli.max_revenue_lost.or(file.max_revenue_lost),
+    }
+}
+
 /// Writes a comparison and enforces the budgets.
 pub fn emit_compare(
+    sc: &Scenario,
     report: &CompareReport,
     format: CompareFormat,
     args: &ReportArgs,
 ) -> Result<(), Failure> {
-    let budgets = args.budgets();
+    let budgets = budgets(args, sc);
     let verdicts = judge_compare(report, &budgets);
     let text = match format {
         CompareFormat::Table => table::compare_table(report),
@@ -54,7 +74,7 @@ pub fn emit_run(
     args: &ReportArgs,
 ) -> Result<(), Failure> {
     let report = RunReport::build(sc, r);
-    let budgets = args.budgets();
+    let budgets = budgets(args, sc);
     let verdict = judge_run(&report, &budgets);
     let text = match format {
         RunFormat::Text => super::run::render_text(sc, r),
@@ -88,7 +108,8 @@ fn enforce(verdicts: &[Verdict], budgets: &Budgets, junit: bool) -> Result<(), F
         if junit {
             eprintln!(
                 "note: no budgets given, so every test case passes \
-                 (hint: --max-mttr-p90 45m, --max-regression-rate 0.05, ...)"
+                 (hint: --max-mttr-p90 45m, --max-regression-rate 0.05, ..., \
+                 or a `budgets:` section in the scenario)"
             );
         }
         return Ok(());

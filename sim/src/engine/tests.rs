@@ -81,6 +81,7 @@ pub(crate) fn one_service() -> Scenario {
         },
         policies: vec![],
         default_seed: 1,
+        budgets: Default::default(),
     }
 }
 

@@ -70,6 +70,20 @@ pub struct Scenario {
     pub policies: Vec<Policy>,
     /// The seed `gameday run` uses when none is given.
     pub default_seed: u64,
+    /// Limits the scenario holds every strategy to (all `None` when it
+    /// sets none).
+    pub budgets: Budgets,
+}
+
+/// Limits a strategy must stay within, from the scenario's `budgets:`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Budgets {
+    pub max_mttr_p90: Option<SimDuration>,
+    pub max_mttr_mean: Option<SimDuration>,
+    pub max_regression_rate: Option<Ratio>,
+    pub max_failed_requests: Option<u64>,
+    /// In the scenario's currency, non-negative.
+    pub max_revenue_lost: Option<f64>,
 }
 
 impl Scenario {

@@ -70,6 +70,31 @@ pub(crate) struct RawScenario {
     /// Response policies of your own, compared beside the built-in strategies.
     #[serde(default)]
     pub policies: Vec<RawPolicy>,
+    /// Limits every strategy must stay within; `compare` and `run` exit
+    /// with code 3 when one is missed (command-line flags override them).
+    #[serde(default)]
+    pub budgets: Option<RawBudgets>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+/// Budgets, each optional.
+pub(crate) struct RawBudgets {
+    /// Most the 90th percentile of MTTR may be, e.g. `45m`.
+    #[serde(default)]
+    pub max_mttr_p90: Option<RawDuration>,
+    /// Most the mean MTTR may be, e.g. `30m`.
+    #[serde(default)]
+    pub max_mttr_mean: Option<RawDuration>,
+    /// Most the share of replays with a regression may be, in [0, 1].
+    #[serde(default)]
+    pub max_regression_rate: Option<f64>,
+    /// Most the mean failed requests per replay caused by the incident may be.
+    #[serde(default)]
+    pub max_failed_requests: Option<u64>,
+    /// Most the mean revenue lost per replay may be.
+    #[serde(default)]
+    pub max_revenue_lost: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -2,6 +2,7 @@
 //! the message we expect, and the line it must point at.
 
 use super::*;
+use crate::time::SimDuration;
 
 fn friday_with(from: &str, to: &str) -> String {
     assert!(
@@ -209,6 +210,24 @@ fn every_problem_is_located_and_explained() {
             "at or above the alert threshold",
             "baseline_error_ratio: 0.06",
         ),
+        (
+            "dependencies:\n",
+            "budgets:\n  max_mttr_p90: soon\ndependencies:\n",
+            "cannot parse duration `soon`",
+            "max_mttr_p90: soon",
+        ),
+        (
+            "dependencies:\n",
+            "budgets:\n  max_regression_rate: 5\ndependencies:\n",
+            "regression rate budget 5 is outside [0, 1]",
+            "max_regression_rate: 5",
+        ),
+        (
+            "dependencies:\n",
+            "budgets:\n  max_revenue_lost: -5\ndependencies:\n",
+            "non-negative amount",
+            "max_revenue_lost: -5",
+        ),
     ];
     for (from, to, message, at) in cases {
         let text = friday_with(from, to);
@@ -225,6 +244,25 @@ fn every_problem_is_located_and_explained() {
             "{shown}"
         );
     }
+}
+
+#[test]
+fn budgets_are_read_into_the_model() {
+    let text = friday_with(
+        "dependencies:\n",
+        "budgets:\n  max_mttr_p90: 45m\n  max_regression_rate: 0.05\n  max_failed_requests: 20000\ndependencies:\n",
+    );
+    let sc = parse("test.yaml", &text).expect("valid");
+    assert_eq!(sc.budgets.max_mttr_p90, Some(SimDuration::from_mins(45)));
+    assert_eq!(sc.budgets.max_regression_rate.map(|r| r.get()), Some(0.05));
+    assert_eq!(sc.budgets.max_failed_requests, Some(20000));
+    assert_eq!(sc.budgets.max_mttr_mean, None);
+    assert_eq!(friday_cascade().budgets, Budgets::default());
+    let typo = friday_with(
+        "dependencies:\n",
+        "budgets:\n  max_mttr: 45m\ndependencies:\n",
+    );
+    assert!(errors(&typo).iter().any(|e| e.message.contains("max_mttr")));
 }
 
 #[test]

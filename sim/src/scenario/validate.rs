@@ -695,6 +695,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
             })
         })
         .collect();
+    let budgets = budgets(cx, raw.budgets.as_ref());
     if !cx.errors.is_empty() {
         return None;
     }
@@ -722,7 +723,39 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
         },
         policies,
         default_seed: raw.seed.unwrap_or(1),
+        budgets,
     })
+}
+
+fn budgets(cx: &mut Ctx<'_>, raw: Option<&RawBudgets>) -> Budgets {
+    let Some(b) = raw else {
+        return Budgets::default();
+    };
+    let revenue = b.max_revenue_lost.filter(|m| {
+        let ok = m.is_finite() && *m >= 0.0;
+        if !ok {
+            cx.err(
+                "budgets.max_revenue_lost",
+                format!("a revenue budget must be a non-negative amount, not {m}"),
+            );
+        }
+        ok
+    });
+    Budgets {
+        max_mttr_p90: b
+            .max_mttr_p90
+            .as_ref()
+            .and_then(|d| cx.duration("budgets.max_mttr_p90", d)),
+        max_mttr_mean: b
+            .max_mttr_mean
+            .as_ref()
+            .and_then(|d| cx.duration("budgets.max_mttr_mean", d)),
+        max_regression_rate: b
+            .max_regression_rate
+            .and_then(|r| cx.ratio("budgets.max_regression_rate", r, "regression rate budget")),
+        max_failed_requests: b.max_failed_requests,
+        max_revenue_lost: revenue,
+    }
 }
 
 fn steps(cx: &mut Ctx<'_>, path: &str, raw: &[RawStep]) -> Option<Vec<Step>> {
