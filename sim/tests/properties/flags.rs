@@ -97,19 +97,29 @@ fn should_send_no_traffic_down_a_disabled_path_after_propagation() {
                     _ => None,
                 })
                 .collect();
-            // Once the last toggle has propagated, it holds.
-            if let (Some(last), Some(&(at, _))) = (requests.last(), done.last()) {
-                if at >= last.at && !w.in_flight().iter().any(|o| o.contains("Flag")) {
-                    let wanted = last.text.ends_with(" on");
-                    let after = crate::samples_from(&trace.samples, at);
-                    prop_assert_eq!(
-                        after[0].flags_on[f],
-                        wanted,
-                        "flag {} was last turned {} at {}, yet evaluates the other way once propagated",
-                        &flag.name,
-                        if wanted { "on" } else { "off" },
-                        sc.clock.label(last.at)
-                    );
+            // Once the last toggle has propagated, it holds to the end: a
+            // change requested earlier that arrives later must not undo it.
+            // Its completion is the first, at or after the request, setting
+            // the state it asked for (an earlier toggle completing at the
+            // very instant of the request ran before it; a toggle the
+            // horizon cut short never completes).
+            if let Some(last) = requests.last() {
+                let wanted = last.text.ends_with(" on");
+                let propagated = done
+                    .iter()
+                    .find(|&&(at, enabled)| at >= last.at && enabled == wanted);
+                if let Some(&(at, _)) = propagated {
+                    for sample in crate::samples_from(&trace.samples, at) {
+                        prop_assert_eq!(
+                            sample.flags_on[f],
+                            wanted,
+                            "flag {} was last turned {} at {}, yet evaluates the other way at {}",
+                            &flag.name,
+                            if wanted { "on" } else { "off" },
+                            sc.clock.label(last.at),
+                            sc.clock.label(sample.from)
+                        );
+                    }
                 }
             }
             prop_assert!(done.len() <= requests.len());

@@ -6,6 +6,10 @@
 //! turned off...) and fail if too few did, so a generator change cannot
 //! quietly make a property vacuous.
 //!
+//! Premise minimums sit at about half the counts seen over several seeds
+//! (`GAMEDAY_PREMISE_COUNTS=1 ... -- --nocapture` prints them), so a new
+//! seed does not trip them; CI runs a fixed seed anyway.
+//!
 //! Case counts: 256 per property unless a module says otherwise. A case is
 //! a YAML render, a validation and one to four replays (0.2-5 ms each in
 //! release), so 256 cases cost well under a second per property; while
@@ -37,10 +41,13 @@ use gameday_sim::world::code::{Change, DefectId, VersionId};
 use gameday_sim::world::trace::Sample;
 use gameday_sim::world::World;
 use proptest::strategy::Strategy;
-use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, FileFailurePersistence, RngSeed, TestCaseError, TestRunner};
 
 /// Cases per property.
 pub const CASES: u32 = 256;
+
+/// The proptest seed CI runs with.
+const FIXED_SEED: u64 = 0x6761_6d65_6461_79;
 
 /// Runs `test` on `cases` values of `strategy` (shrinking and persisting
 /// failures like `proptest!`), counting the cases whose premise held
@@ -59,13 +66,23 @@ pub fn check<S>(
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(cases);
+    // A fixed seed unless PROPTEST_RNG_SEED asks for another: CI runs the
+    // same cases every time (a failure reproduces, premise counts do not
+    // wobble); set the variable to explore new ones.
+    let defaults = Config::default();
+    let rng_seed = if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
+        defaults.rng_seed
+    } else {
+        RngSeed::Fixed(FIXED_SEED)
+    };
     let config = Config {
         cases,
+        rng_seed,
         source_file: Some(source),
         failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
             "proptest-regressions",
         ))),
-        ..Config::default()
+        ..defaults
     };
     let hits = AtomicU32::new(0);
     let mut runner = TestRunner::new(config);
@@ -79,6 +96,9 @@ pub fn check<S>(
         panic!("{e}\n{runner}");
     }
     let hits = hits.load(Ordering::Relaxed);
+    if std::env::var_os("GAMEDAY_PREMISE_COUNTS").is_some() {
+        eprintln!("{source}: premise held in {hits} of {cases} cases (minimum {min_hits})");
+    }
     assert!(
         hits >= min_hits.min(cases),
         "only {hits} of {cases} cases met the property's premise (want {min_hits}): the generators no longer exercise it"

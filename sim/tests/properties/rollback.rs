@@ -19,7 +19,7 @@ use crate::{change_of, check, risky_cases, samples_from, served, CASES};
 
 #[test]
 fn should_restore_the_last_known_good_build_and_stop_its_bugs() {
-    check(file!(), CASES, 50, risky_cases(), |case| {
+    check(file!(), CASES, 30, risky_cases(), |case| {
         let sc = case.scenario();
         let policy = case.policy(&sc);
         let (w, _) = traced_replay(&sc, &policy, case.seed);
