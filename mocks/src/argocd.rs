@@ -8,7 +8,9 @@
 //! `operationState.finishedAt` absent while a sync runs, so a waiting
 //! client (`argocd app wait` semantics) sees it finish. A sync of an
 //! application deploys the newest merged change that ships to it (every
-//! application that builds that change syncs with it).
+//! application that builds that change syncs with it), and a rollback to
+//! the history entry a change was built from undoes that change on every
+//! application it shipped to: a change is one release.
 
 use gameday_sim::prob::Ratio;
 use gameday_sim::time::SimTime;
@@ -314,23 +316,31 @@ fn rollback(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool)
                 "another operation is already in progress",
             );
         }
-        match w.rollback_app(name, id) {
+        // Rolling back to the entry a change was built from undoes that
+        // change, on every application it shipped to (one release).
+        let result = match w.change_based_on(name, id) {
+            Some(pr) => w.rollback_change(pr),
+            None => w.rollback_app(name, id),
+        };
+        match result {
             Ok(()) => match w.application(name) {
                 Ok(app) => HttpResponse::json(200, &application_json(w, &app)),
                 Err(e) => op_error(e),
             },
-            Err(OpError::UnknownRevision { .. }) => error(
+            Err(e @ OpError::UnknownRevision { .. }) => error(
                 400,
                 INVALID_ARGUMENT,
                 &format!("application {name} does not have deployment with id {id}"),
-            ),
+            )
+            .refusing(&e),
             Err(e) => op_error(e),
         }
     })
 }
 
 fn op_error(e: OpError) -> HttpResponse {
-    match e {
+    let reason = e.clone();
+    let res = match e {
         OpError::Busy(_) => error(
             400,
             FAILED_PRECONDITION,
@@ -338,7 +348,8 @@ fn op_error(e: OpError) -> HttpResponse {
         ),
         OpError::UnknownService(_) => error(403, PERMISSION_DENIED, "permission denied"),
         other => error(400, FAILED_PRECONDITION, &other.to_string()),
-    }
+    };
+    res.refusing(&reason)
 }
 
 /// Mounts the Argo CD fake on `server`.
@@ -525,5 +536,49 @@ mod tests {
             .contains("manifests[0]"));
         let not_list = json!({ "manifests": "kind: Rollout" });
         assert_eq!(release_of(&not_list, "payment").unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn should_undo_a_change_everywhere_when_rolled_back_to_its_base() {
+        use gameday_sim::control::{ControlPlane, InProcess, WaitFor};
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        let culprit = w.top_culprit().unwrap();
+        let pr = w.open_pull_request(culprit, None).unwrap();
+        w.merge(pr.number).unwrap();
+        w.deploy(pr.number, Ratio::ONE).unwrap();
+        let idle = WaitFor::AppsIdle {
+            apps: pr.apps.clone(),
+        };
+        InProcess::new(&mut w)
+            .wait(&idle, SimDuration::from_mins(60))
+            .unwrap();
+        let lead = &pr.apps[0];
+        let app = w.application(lead).unwrap();
+        let base = app
+            .history
+            .iter()
+            .rev()
+            .find(|h| h.pr.is_none())
+            .unwrap()
+            .id;
+        let r = handle(
+            &req(
+                "POST",
+                &format!("/api/v1/applications/{lead}/rollback"),
+                &format!("{{\"id\":{base}}}"),
+            ),
+            &mut w,
+            TOKEN,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        InProcess::new(&mut w)
+            .wait(&idle, SimDuration::from_mins(60))
+            .unwrap();
+        for a in &pr.apps {
+            assert!(!w.application(a).unwrap().stable.contains("+pr"), "{a}");
+        }
     }
 }

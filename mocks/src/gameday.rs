@@ -32,10 +32,12 @@ fn authorized(req: &HttpRequest, token: &str) -> bool {
 }
 
 fn op_error(e: OpError) -> HttpResponse {
-    match e {
+    let reason = e.clone();
+    let res = match e {
         OpError::UnknownService(s) => error(404, &format!("unknown service `{s}`")),
         other => error(400, &other.to_string()),
-    }
+    };
+    res.refusing(&reason)
 }
 
 /// Handles one request against the world.

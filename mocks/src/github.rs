@@ -38,14 +38,16 @@ fn validation(resource: &str, field: &str, code: &str, message: &str) -> HttpRes
 }
 
 fn op_error(e: OpError) -> HttpResponse {
-    match e {
+    let reason = e.clone();
+    let res = match e {
         OpError::UnknownPullRequest(_) => error(404, "Not Found"),
         OpError::NotMergeable { reason, .. } => {
             error(405, &format!("Pull Request is not mergeable: {reason}"))
         }
         OpError::Invalid(m) => validation("PullRequest", "", "invalid", &m),
         other => validation("PullRequest", "", "invalid", &other.to_string()),
-    }
+    };
+    res.refusing(&reason)
 }
 
 /// Handles one request against the world. `token` guards mutating calls.
@@ -425,7 +427,9 @@ fn merge(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
             200,
             &json!({ "sha": p.head_sha, "merged": true, "message": "Pull Request successfully merged" }),
         ),
-        Err(OpError::NotMergeable { .. }) => error(405, "Pull Request is not mergeable"),
+        Err(e @ OpError::NotMergeable { .. }) => {
+            error(405, "Pull Request is not mergeable").refusing(&e)
+        }
         Err(e) => op_error(e),
     }
 }

@@ -57,6 +57,11 @@ impl From<&wiremock::Request> for HttpRequest {
     }
 }
 
+/// A header on refusals that carries the simulation's reason (URL-encoded),
+/// so gameday's HTTP control plane reports a refusal in the same words as
+/// the in-process one; the body keeps the real service's shape and message.
+pub const REFUSAL_HEADER: &str = "x-gameday-refusal";
+
 /// A response from a fake.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpResponse {
@@ -105,6 +110,14 @@ impl HttpResponse {
             headers: Vec::new(),
             body: String::new(),
         }
+    }
+
+    /// Adds the simulation's own reason for refusing a request
+    /// ([`REFUSAL_HEADER`]), beside the service's message in the body.
+    pub fn refusing(self, reason: &gameday_sim::world::OpError) -> Self {
+        let encoded: String =
+            form_urlencoded::byte_serialize(reason.to_string().as_bytes()).collect();
+        self.with_header(REFUSAL_HEADER, encoded)
     }
 
     /// Adds a header.

@@ -11,14 +11,15 @@
 //! | `PUT /api/v1/rollouts/prod/{name}/promote` `{"full":bool}` | canary: the next `setWeight` step (the last one, or `full`, makes the new build stable); blue/green: switch traffic to the preview |
 //! | `PUT /api/v1/rollouts/prod/{name}/abort` | traffic back to stable (Degraded); after a blue/green switch, back to the previous colour while it is still up (an abort during post-promotion analysis) |
 //! | `PUT /api/v1/rollouts/prod/{name}/retry` | an aborted rollout starts again from its first step |
-//! | `PUT /api/v1/rollouts/prod/{name}/undo/{revision}` | `0` (the plugin's default, "previous"): undo the newest change, on every application it shipped to; otherwise roll back to Argo CD history entry `revision` |
+//! | `PUT /api/v1/rollouts/prod/{name}/undo/{revision}` | `0` (the plugin's default, "previous"): back to the build the running one was made from; otherwise to Argo CD history entry `revision`; this application only |
 //!
 //! The steps come from the Rollout manifest the change was synced with
 //! (Argo CD's sync `manifests`, see [`crate::argocd`]): each `setWeight` is
 //! held until promoted, as with `pause: {}` after every step, because the
 //! responders (or their analysis) decide when to go on. A change shipping to
-//! several services is one release: promoting, aborting or undoing it on
-//! one of them acts on all, as the world deploys it as one unit.
+//! several services is one release: promoting or aborting it on one of them
+//! acts on all, as the world deploys it as one unit. (To undo a change on
+//! all of them, roll one back in Argo CD to the entry it was built from.)
 
 use gameday_sim::world::{DeploymentOutcome, OpError, Release, RolloutView, World};
 use serde_json::{json, Value};
@@ -135,7 +136,7 @@ fn with_rollout(
 }
 
 fn op_error(e: OpError) -> HttpResponse {
-    error(400, FAILED_PRECONDITION, &e.to_string())
+    error(400, FAILED_PRECONDITION, &e.to_string()).refusing(&e)
 }
 
 /// The application's newest responders' rollout, or a 400 saying there is
@@ -217,20 +218,12 @@ fn retry(world: &mut World<'_>, name: &str) -> HttpResponse {
 }
 
 fn undo(world: &mut World<'_>, name: &str, revision: u32) -> HttpResponse {
-    let result = if revision > 0 {
-        world.rollback_app(name, revision)
+    let id = if revision > 0 {
+        Ok(revision)
     } else {
-        match world.rollout(name) {
-            Ok(Some(r)) if r.outcome != DeploymentOutcome::RolledBack => {
-                world.rollback_change(r.pr)
-            }
-            Ok(_) => match world.previous_release(name) {
-                Ok(id) => world.rollback_app(name, id),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        }
+        world.previous_release(name)
     };
+    let result = id.and_then(|id| world.rollback_app(name, id));
     ok_info(world, name, result)
 }
 
@@ -525,22 +518,23 @@ mod tests {
     }
 
     #[test]
-    fn should_undo_the_newest_change_everywhere_it_shipped() {
+    fn should_undo_to_the_previous_build_on_this_application_only() {
         let sc = friday_cascade();
         let (mut w, pr, app) = deployed(&sc, &Release::full());
-        assert!(w.application(&app).unwrap().stable.contains("+pr"));
+        let apps = w.pull_request(pr).unwrap().apps;
+        assert!(apps.len() > 1, "the fix ships to several apps: {apps:?}");
         let r = handle(&req("PUT", &path(&app, "undo/0"), ""), &mut w, TOKEN);
         assert_eq!(r.status, 200, "{}", r.body);
-        let apps = w.pull_request(pr).unwrap().apps;
         let mut cp = InProcess::new(&mut w);
         cp.wait(
             &WaitFor::AppsIdle { apps: apps.clone() },
             SimDuration::from_mins(60),
         )
         .unwrap();
-        for a in apps {
-            assert!(!w.application(&a).unwrap().stable.contains("+pr"), "{a}");
-        }
+        assert!(!w.application(&app).unwrap().stable.contains("+pr"));
+        assert!(w.application(&apps[1]).unwrap().stable.contains("+pr"));
+        let r = handle(&req("PUT", &path(&app, "undo/99"), ""), &mut w, TOKEN);
+        assert_eq!(r.status, 400, "{}", r.body);
     }
 
     #[test]

@@ -460,23 +460,46 @@ impl ControlPlane for HttpControlPlane {
 
     fn rollback_change(&mut self, number: u32) -> Result<(), CpError> {
         self.calls += 1;
-        // `undo` to the previous revision undoes the application's newest
-        // change, on every application it shipped to.
-        let app = self.lead_app(number)?;
-        self.rollout(&app, "undo/0", Body::Empty)?;
+        // Argo CD rollback of one application to the entry the change was
+        // built from undoes it on every application it shipped to. Use an
+        // application where no other change was built from that entry, so
+        // the rollback names this change alone.
+        if !self.apps.contains_key(&number) {
+            self.pull(number)?;
+        }
+        let apps = self.apps.get(&number).cloned().unwrap_or_default();
+        let mut target = None;
+        for app in &apps {
+            let view = self.app(app)?;
+            if let Some((id, unique)) = views::base_of(&view, number) {
+                if unique || target.is_none() {
+                    target = Some((app.clone(), id));
+                }
+                if unique {
+                    break;
+                }
+            }
+        }
+        let Some((app, id)) = target else {
+            // Nothing of the change was ever deployed: say why as the
+            // world would.
+            let merged = self.pull(number)?.merged;
+            return Err(CpError::Refused(if merged {
+                OpError::NoRollout(number)
+            } else {
+                OpError::NotMerged(number)
+            }));
+        };
+        let body = json!({ "id": id });
+        self.argocd(Method::POST, &format!("{app}/rollback"), Body::Json(&body))?;
         Ok(())
     }
 
     fn rollback_release(&mut self, app: &str) -> Result<(), CpError> {
         self.calls += 1;
-        let view = self.app(app)?;
-        let id = views::previous_release(&view).ok_or_else(|| {
-            CpError::Refused(OpError::Invalid(format!(
-                "`{app}` has no earlier release to roll back to"
-            )))
-        })?;
-        let body = json!({ "id": id });
-        self.argocd(Method::POST, &format!("{app}/rollback"), Body::Json(&body))?;
+        // `undo` to the previous revision: the build the running one was
+        // made from, on this application only.
+        self.rollout(app, "undo/0", Body::Empty)?;
         Ok(())
     }
 

@@ -79,6 +79,15 @@ impl Transport {
             .send()
             .map_err(|e| CpError::Transport(format!("{method} {url}: {e}")))?;
         let status = res.status().as_u16();
+        let reason = res
+            .headers()
+            .get(crate::http::REFUSAL_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                form_urlencoded::parse(format!("r={v}").as_bytes())
+                    .map(|(_, r)| r.into_owned())
+                    .collect::<String>()
+            });
         let text = res
             .text()
             .map_err(|e| CpError::Transport(format!("{method} {url}: reading the answer: {e}")))?;
@@ -92,14 +101,18 @@ impl Transport {
         if (200..300).contains(&status) {
             Ok(json)
         } else {
-            Err(refusal(status, &json, &text))
+            Err(refusal(status, reason, &json, &text))
         }
     }
 }
 
-/// The service's message for a refused request: GitHub's and Argo's
-/// `message`, Prometheus' `error`, gameday's `error`.
-fn refusal(status: u16, json: &Value, text: &str) -> CpError {
+/// Why a request was refused: the simulation's reason when the fake gave
+/// it, else the service's message (GitHub's and Argo's `message`,
+/// Prometheus' and gameday's `error`).
+fn refusal(status: u16, reason: Option<String>, json: &Value, text: &str) -> CpError {
+    if let Some(reason) = reason {
+        return CpError::Refused(OpError::Remote(reason));
+    }
     let message = json["message"]
         .as_str()
         .or_else(|| json["error"].as_str())

@@ -178,22 +178,32 @@ pub(super) fn application(
     })
 }
 
-/// The Argo CD history entry to roll `app` back to for "the release before
-/// the one it runs": the build it was made from (`v42+pr3` → `v42`), or for
-/// a release the entry deployed before it first appeared.
-pub(super) fn previous_release(app: &AppView) -> Option<u32> {
-    let parent = match app.stable.rsplit_once("+pr") {
-        Some((base, n)) if n.parse::<u32>().is_ok() => base.to_string(),
-        _ => {
-            let first = app.history.iter().position(|h| h.revision == app.stable)?;
-            app.history.get(first.checked_sub(1)?)?.revision.clone()
-        }
+/// The Argo CD history entry pull request `number`'s change was built from
+/// on `app` (its build is `BASE+prN`, found in the history or as the
+/// canary), and whether no other change's build was made from it there.
+pub(super) fn base_of(app: &AppView, number: u32) -> Option<(u32, bool)> {
+    let suffix = format!("+pr{number}");
+    let builds = || {
+        app.history
+            .iter()
+            .rev()
+            .map(|h| h.revision.as_str())
+            .chain(app.canary.iter().map(|c| c.0.as_str()))
     };
-    app.history
+    let base = builds().find_map(|r| r.strip_suffix(&suffix))?;
+    let id = app
+        .history
         .iter()
         .rev()
-        .find(|h| h.revision == parent)
-        .map(|h| h.id)
+        .find(|h| h.revision == base)
+        .map(|h| h.id)?;
+    let unique = !builds().any(|r| {
+        r.strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix("+pr"))
+            .and_then(|n| n.parse::<u32>().ok())
+            .is_some_and(|n| n != number)
+    });
+    Some((id, unique))
 }
 
 #[cfg(test)]
@@ -222,13 +232,18 @@ mod tests {
     }
 
     #[test]
-    fn previous_release_is_the_parent_build() {
-        assert_eq!(previous_release(&app("v2", &["v1", "v2"])), Some(0));
-        assert_eq!(previous_release(&app("v1", &["v1", "v2", "v1"])), None);
-        // A responders' build goes back to what it was built from, the
-        // newest entry of it.
-        let a = app("v2+pr1", &["v1", "v2", "v2+pr1", "v2", "v2+pr1"]);
-        assert_eq!(previous_release(&a), Some(3));
+    fn a_change_is_based_on_the_entry_its_build_was_made_from() {
+        let a = app("v2+pr1+pr2", &["v1", "v2", "v2+pr1", "v2+pr1+pr2"]);
+        assert_eq!(base_of(&a, 2), Some((2, true)));
+        assert_eq!(base_of(&a, 1), Some((1, true)));
+        assert_eq!(base_of(&a, 3), None);
+        // A canary not yet in the history.
+        let mut c = app("v2", &["v1", "v2"]);
+        c.canary = Some(("v2+pr4".into(), 0.05));
+        assert_eq!(base_of(&c, 4), Some((1, true)));
+        // Two changes built from the same entry: not unique.
+        let b = app("v2+pr3", &["v1", "v2", "v2+pr1", "v2", "v2+pr3"]);
+        assert_eq!(base_of(&b, 1), Some((3, false)));
     }
 
     #[test]

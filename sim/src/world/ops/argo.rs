@@ -408,6 +408,24 @@ impl World<'_> {
         self.start_rollback(targets, Some(number))
     }
 
+    /// The responders' change whose release `app`'s history entry `id`
+    /// preceded: the newest deployed change built, on `app`, from that
+    /// entry's build. Rolling `app` back to that entry undoes the change,
+    /// and a change is one release over every application it ships to.
+    pub fn change_based_on(&self, app: &str, id: u32) -> Option<u32> {
+        let s = self.sc.service_by_name(app)?;
+        let v = self.apps[s.index()]
+            .history
+            .iter()
+            .find(|h| h.0 == id)
+            .map(|h| h.1)?;
+        self.deployments
+            .iter()
+            .rev()
+            .find(|d| self.changes[d.change.index()].bases.contains(&(s, v)))
+            .map(|d| d.number)
+    }
+
     /// Rolls one application back to history entry `id`.
     pub fn rollback_app(&mut self, app: &str, id: u32) -> Result<(), OpError> {
         let s = self.service_named(app)?;

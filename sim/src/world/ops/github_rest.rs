@@ -270,18 +270,22 @@ impl World<'_> {
         Ok(id)
     }
 
-    /// The newest merged pull request that ships to `app` and has not been
-    /// deployed yet, optionally the one whose head sha is `revision`: what
-    /// an Argo CD sync of `app` picks up.
+    /// What an Argo CD sync of `app` picks up: the merged pull request that
+    /// ships to `app` whose head sha is `revision`, or without one the
+    /// newest merged one not deployed yet.
     pub fn undeployed_merge_for(&self, app: &str, revision: Option<&str>) -> Option<u32> {
         let s = self.sc.service_by_name(app)?;
         (1..=self.pull_request_count()).rev().find(|&n| {
             let pr = &self.prs[n as usize - 1];
             let change = &self.changes[pr.change.index()];
             pr.merged
-                && change.builds.is_empty()
                 && change.ships_to.contains(&s)
-                && revision.is_none_or(|r| r == change.head_sha)
+                && match revision {
+                    // Naming a revision syncs it even if it was deployed
+                    // before (a redeploy builds it afresh).
+                    Some(r) => r == change.head_sha,
+                    None => change.builds.is_empty(),
+                }
         })
     }
 }

@@ -16,9 +16,14 @@ impl World<'_> {
     }
 
     /// Turns a flag on or off in the flag service; SDKs follow after the
-    /// team's `flag_propagation` delay.
+    /// team's `flag_propagation` delay. Asking for the state the flag is
+    /// already configured in changes nothing (as Unleash answers such a
+    /// toggle): no flip, no propagation.
     pub fn set_flag(&mut self, name: &str, enabled: bool) -> Result<(), OpError> {
         let f = self.flag_index(name)?;
+        if self.flags[f].configured == enabled {
+            return Ok(());
+        }
         self.flags[f].configured = enabled;
         self.counts.flag_actions += 1;
         self.counts.flag_flips += 1;
@@ -52,5 +57,27 @@ impl World<'_> {
             .iter()
             .position(|f| f.name == name)
             .is_none_or(|f| self.flags[f].configured == self.flags[f].effective)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::friday_cascade;
+    use crate::world::World;
+
+    #[test]
+    fn a_toggle_to_the_current_state_changes_nothing() {
+        let sc = friday_cascade();
+        let flag = sc.flags[0].name.clone();
+        let mut w = World::new(&sc, 1);
+        let on = w.flag_enabled(&flag).unwrap();
+        let entries = w.journal().entries().len();
+        w.set_flag(&flag, on).unwrap();
+        assert_eq!(w.journal().entries().len(), entries, "nothing journaled");
+        assert!(w.in_flight().is_empty(), "no propagation started");
+        w.set_flag(&flag, !on).unwrap();
+        assert_eq!(w.journal().entries().len(), entries + 1);
+        assert!(!w.in_flight().is_empty(), "the real change propagates");
+        assert!(w.set_flag("no-such-flag", true).is_err());
     }
 }
