@@ -140,28 +140,28 @@ pub struct ReportArgs {
     /// Budget on the 90th percentile of MTTR, e.g. 45m (for `run`: the
     /// replay's MTTR; an unrestored replay counts at the horizon)
     #[arg(long, value_name = "DURATION", value_parser = budget::parse_duration,
-          help_heading = "Budgets (exit code 3 when one is missed)")]
+          help_heading = "Budgets (exit code 3 when one is missed; a flag overrides the scenario's budgets: entry)")]
     pub max_mttr_p90: Option<Duration>,
     /// Budget on the mean MTTR, e.g. 30m
     #[arg(long, value_name = "DURATION", value_parser = budget::parse_duration,
-          help_heading = "Budgets (exit code 3 when one is missed)")]
+          help_heading = "Budgets (exit code 3 when one is missed; a flag overrides the scenario's budgets: entry)")]
     pub max_mttr_mean: Option<Duration>,
     /// Budget on the share of replays with a regression caused by the
     /// response: 0.05 or 5%
     #[arg(long, value_name = "SHARE", value_parser = budget::parse_share,
-          help_heading = "Budgets (exit code 3 when one is missed)")]
+          help_heading = "Budgets (exit code 3 when one is missed; a flag overrides the scenario's budgets: entry)")]
     pub max_regression_rate: Option<f64>,
     /// Budget on the mean failed requests per replay caused by the incident
     /// (baseline errors of a good day do not count)
     #[arg(
         long,
         value_name = "N",
-        help_heading = "Budgets (exit code 3 when one is missed)"
+        help_heading = "Budgets (exit code 3 when one is missed; a flag overrides the scenario's budgets: entry)"
     )]
     pub max_failed_requests: Option<u64>,
     /// Budget on the mean revenue lost per replay, e.g. 20000
     #[arg(long, value_name = "AMOUNT", value_parser = budget::parse_money,
-          help_heading = "Budgets (exit code 3 when one is missed)")]
+          help_heading = "Budgets (exit code 3 when one is missed; a flag overrides the scenario's budgets: entry)")]
     pub max_revenue_lost: Option<f64>,
 }
 
