@@ -11,6 +11,9 @@
 //! scenario, strategy and seed the result is byte-identical to the
 //! in-process replay, whatever the transport's latency.
 
+mod argo;
+mod github;
+mod manifest;
 mod queries;
 mod transport;
 mod views;
@@ -25,6 +28,7 @@ use gameday_sim::world::{AppView, Diagnosis, OpError, PullRequestView, Release};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use manifest::{percent, rollout_manifest};
 use transport::{Auth, Body, Transport};
 use views::{malformed, Clock};
 
@@ -180,44 +184,6 @@ impl HttpControlPlane {
     }
 }
 
-/// Argo Rollouts weights are whole percents.
-fn percent(weight: Ratio) -> Result<u64, CpError> {
-    let p = (weight.get() * 100.0).round();
-    if p / 100.0 != weight.get() {
-        return Err(CpError::Refused(OpError::Invalid(format!(
-            "Argo Rollouts weights are whole percents; {weight} is not"
-        ))));
-    }
-    Ok(p as u64)
-}
-
-/// The Rollout manifest a sync carries to declare how the change is
-/// released (each step is held until promoted).
-fn rollout_manifest(app: &str, release: &Release) -> Result<String, CpError> {
-    let strategy = match release {
-        Release::BlueGreen => json!({ "blueGreen": {
-            "activeService": app,
-            "previewService": format!("{app}-preview"),
-            "autoPromotionEnabled": false,
-        }}),
-        Release::Canary { steps } => {
-            let mut list = Vec::new();
-            for &w in steps {
-                list.push(json!({ "setWeight": percent(w)? }));
-                list.push(json!({ "pause": {} }));
-            }
-            json!({ "canary": { "steps": list } })
-        }
-    };
-    Ok(json!({
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "Rollout",
-        "metadata": { "name": app, "namespace": crate::rollouts::NAMESPACE },
-        "spec": { "strategy": strategy },
-    })
-    .to_string())
-}
-
 impl ControlPlane for HttpControlPlane {
     fn now(&mut self) -> Result<SimTime, CpError> {
         self.calls += 1;
@@ -292,46 +258,7 @@ impl ControlPlane for HttpControlPlane {
         rework_of: Option<u32>,
     ) -> Result<PullRequestView, CpError> {
         self.calls += 1;
-        let sha = match &self.main_sha {
-            Some(s) => s.clone(),
-            None => {
-                let r = self.github(Method::GET, "git/ref/heads/main", Body::Empty)?;
-                let sha = r["object"]["sha"]
-                    .as_str()
-                    .ok_or_else(|| malformed("ref without a sha"))?
-                    .to_string();
-                self.main_sha = Some(sha.clone());
-                sha
-            }
-        };
-        // A fresh branch per attempt; skip names someone else took.
-        let branch = loop {
-            self.branches += 1;
-            let name = format!("gameday/fix-{culprit}-{}", self.branches);
-            let body = json!({ "ref": format!("refs/heads/{name}"), "sha": sha });
-            match self.github(Method::POST, "git/refs", Body::Json(&body)) {
-                Ok(_) => break name,
-                Err(CpError::Refused(_)) if self.branches < 1000 => continue,
-                Err(e) => return Err(e),
-            }
-        };
-        let mut text =
-            format!("Fixes the culprit the on-call diagnosis named.\n\nCulprit: {culprit}");
-        if let Some(n) = rework_of {
-            text.push_str(&format!("\nReworks: #{n}"));
-        }
-        let body = json!({
-            "title": format!("Fix culprit {culprit}"),
-            "head": branch,
-            "base": "main",
-            "body": text,
-        });
-        let pr = self.github(Method::POST, "pulls", Body::Json(&body))?;
-        let number = pr["number"]
-            .as_u64()
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or_else(|| malformed("created pull request without a number"))?;
-        self.pull(number)
+        self.open_fix(culprit, rework_of)
     }
 
     fn pull_request(&mut self, number: u32) -> Result<PullRequestView, CpError> {
@@ -352,43 +279,7 @@ impl ControlPlane for HttpControlPlane {
 
     fn run_checks(&mut self, number: u32, lane: CiLane) -> Result<(), CpError> {
         self.calls += 1;
-        // The lane's label starts it; once labelled, re-run its check.
-        let label = lane.check_name();
-        let pull = self.github(Method::GET, &format!("pulls/{number}"), Body::Empty)?;
-        let labelled = pull["labels"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|l| l["name"] == label);
-        if !labelled {
-            let body = json!({ "labels": [label] });
-            self.github(
-                Method::POST,
-                &format!("issues/{number}/labels"),
-                Body::Json(&body),
-            )?;
-            return Ok(());
-        }
-        let sha = pull["head"]["sha"].as_str().unwrap_or_default().to_string();
-        let runs = self.github(
-            Method::GET,
-            &format!("commits/{sha}/check-runs"),
-            Body::Empty,
-        )?;
-        let id = runs["check_runs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .rev()
-            .find(|r| r["name"] == label)
-            .and_then(|r| r["id"].as_u64())
-            .ok_or_else(|| malformed("labelled pull request without its check run"))?;
-        self.github(
-            Method::POST,
-            &format!("check-runs/{id}/rerequest"),
-            Body::Empty,
-        )?;
-        Ok(())
+        self.start_lane(number, lane)
     }
 
     fn merge(&mut self, number: u32) -> Result<(), CpError> {
@@ -460,39 +351,7 @@ impl ControlPlane for HttpControlPlane {
 
     fn rollback_change(&mut self, number: u32) -> Result<(), CpError> {
         self.calls += 1;
-        // Argo CD rollback of one application to the entry the change was
-        // built from undoes it on every application it shipped to. Use an
-        // application where no other change was built from that entry, so
-        // the rollback names this change alone.
-        if !self.apps.contains_key(&number) {
-            self.pull(number)?;
-        }
-        let apps = self.apps.get(&number).cloned().unwrap_or_default();
-        let mut target = None;
-        for app in &apps {
-            let view = self.app(app)?;
-            if let Some((id, unique)) = views::base_of(&view, number) {
-                if unique || target.is_none() {
-                    target = Some((app.clone(), id));
-                }
-                if unique {
-                    break;
-                }
-            }
-        }
-        let Some((app, id)) = target else {
-            // Nothing of the change was ever deployed: say why as the
-            // world would.
-            let merged = self.pull(number)?.merged;
-            return Err(CpError::Refused(if merged {
-                OpError::NoRollout(number)
-            } else {
-                OpError::NotMerged(number)
-            }));
-        };
-        let body = json!({ "id": id });
-        self.argocd(Method::POST, &format!("{app}/rollback"), Body::Json(&body))?;
-        Ok(())
+        self.roll_back_to_base(number)
     }
 
     fn rollback_release(&mut self, app: &str) -> Result<(), CpError> {
