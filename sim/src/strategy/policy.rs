@@ -123,8 +123,10 @@ pub struct Stage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Analysis {
     pub interval: SimDuration,
-    /// Failed measurements tolerated before aborting (Argo's `failureLimit`):
-    /// the rollout aborts on measurement number `failure_limit + 1`.
+    /// Consecutive failed measurements tolerated before aborting: the
+    /// rollout aborts on the `failure_limit + 1`-th failure in a row. (Argo
+    /// Rollouts' `failureLimit` counts failures over the whole run instead;
+    /// here a passing or inconclusive measurement resets the count.)
     pub failure_limit: u32,
     /// A measurement fails when the canary's error ratio exceeds both
     /// `max_error_ratio` and `max_ratio_to_baseline` times the stable one.
