@@ -10,6 +10,11 @@ pub fn duration_ms(ms: Option<u64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// A duration given in (fractional) seconds, printed as [`duration_ms`] does.
+pub fn seconds(s: f64) -> String {
+    duration_ms(Some((s * 1000.0).round() as u64))
+}
+
 /// Trims a number to at most `digits` decimals without trailing zeros.
 pub fn trim(v: f64, digits: usize) -> String {
     let s = format!("{v:.digits$}");

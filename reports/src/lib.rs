@@ -31,6 +31,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod rows;
 pub mod schema;
 pub mod table;
 pub mod wire;

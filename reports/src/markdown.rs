@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::columns::{cells, HEADERS, LEGEND};
-use crate::format::{duration_ms, minutes, money, percent, ratio, slo, Clock};
-use crate::wire::run::OutcomeReport;
+use crate::format::{minutes, percent, ratio, seconds, Clock};
+use crate::rows::{scenario_tables, score_rows};
 use crate::wire::{CompareReport, RunReport, ScenarioSummary};
 
 /// Escapes text for a table cell: pipes would end the cell, newlines the row.
@@ -145,7 +145,6 @@ pub fn compare_markdown(r: &CompareReport) -> String {
 /// One replay as Markdown.
 pub fn run_markdown(r: &RunReport) -> String {
     let mut out = String::new();
-    let clock = Clock::new(&r.scenario_summary.start);
     let _ = writeln!(
         out,
         "# {} · strategy {} · seed {}\n",
@@ -155,54 +154,8 @@ pub fn run_markdown(r: &RunReport) -> String {
         let _ = writeln!(out, "{}\n", r.scenario_summary.description);
     }
     let s = &r.score;
-    let horizon = duration_ms(Some((r.scenario_summary.horizon_seconds * 1000.0) as u64));
-    let outcome = match &s.outcome {
-        OutcomeReport::Closed => "incident closed".to_string(),
-        OutcomeReport::Halted => format!("horizon reached ({horizon})"),
-        OutcomeReport::NotApplicable(why) => format!("not applicable: {why}"),
-    };
     let _ = writeln!(out, "## Score\n");
-    let mut rows = vec![vec!["outcome".to_string(), outcome]];
-    if s.applicable {
-        let f = &s.failed_requests;
-        rows.extend([
-            vec![
-                "impact started".into(),
-                s.impact_start
-                    .map(|t| clock.label(t))
-                    .unwrap_or_else(|| "-".into()),
-            ],
-            vec!["time to detect".into(), duration_ms(s.time_to_detect)],
-            vec![
-                "time to acknowledge".into(),
-                duration_ms(s.time_to_acknowledge),
-            ],
-            vec!["time to mitigate".into(), duration_ms(s.time_to_mitigate)],
-            vec![
-                "MTTR".into(),
-                match s.mttr {
-                    Some(_) => duration_ms(s.mttr),
-                    None => format!("not restored within {horizon}"),
-                },
-            ],
-            vec![
-                "time to full resolution".into(),
-                duration_ms(s.time_to_resolve),
-            ],
-            vec!["hotfixes shipped".into(), s.hotfixes.to_string()],
-            vec!["rollbacks".into(), s.rollbacks.to_string()],
-            vec!["flag flips".into(), s.flag_flips.to_string()],
-            vec![
-                "failed deployments".into(),
-                format!("{} of {}", s.failed_deployments, s.hotfixes),
-            ],
-            vec![
-                "failed requests".into(),
-                format!("{} of {}", f.total(), s.requests),
-            ],
-            vec!["revenue lost".into(), money(s.revenue_lost)],
-        ]);
-    }
+    let rows = score_rows(r);
     table(&mut out, &["measure", "value"], 2, &rows);
 
     if s.applicable {
@@ -261,102 +214,22 @@ pub fn run_markdown(r: &RunReport) -> String {
 }
 
 fn scenario_markdown(out: &mut String, sc: &ScenarioSummary) {
-    let secs = |s: f64| duration_ms(Some((s * 1000.0).round() as u64));
     let _ = writeln!(out, "## Scenario `{}`\n", sc.name.replace('`', "'"));
     let _ = writeln!(
         out,
         "Starts {}; horizon {}, scrape interval {}, stability window {}. \
          Alert `{}`: error ratio over {} above {} for {}.\n",
         Clock::new(&sc.start).label(0),
-        secs(sc.horizon_seconds),
-        secs(sc.scrape_interval_seconds),
-        secs(sc.stability_window_seconds),
+        seconds(sc.horizon_seconds),
+        seconds(sc.scrape_interval_seconds),
+        seconds(sc.stability_window_seconds),
         sc.alert.name.replace('`', "'"),
-        secs(sc.alert.window_seconds),
+        seconds(sc.alert.window_seconds),
         ratio(sc.alert.threshold),
-        secs(sc.alert.for_seconds),
+        seconds(sc.alert.for_seconds),
     );
-    let rows: Vec<Vec<String>> = sc
-        .services
-        .iter()
-        .map(|s| {
-            vec![
-                s.name.clone(),
-                s.version.clone(),
-                format!("{}", s.rps),
-                slo(s.slo),
-                ratio(s.baseline_error_ratio),
-                format!("${}", s.value_per_request),
-            ]
-        })
-        .collect();
-    table(
-        out,
-        &[
-            "service",
-            "version",
-            "requests/s",
-            "SLO",
-            "baseline errors",
-            "value/request",
-        ],
-        2,
-        &rows,
-    );
-    if !sc.libraries.is_empty() {
-        let rows: Vec<Vec<String>> = sc
-            .libraries
-            .iter()
-            .map(|l| vec![l.name.clone(), l.used_by.join(", ")])
-            .collect();
-        table(out, &["shared library", "linked by"], 2, &rows);
-    }
-    if !sc.dependencies.is_empty() {
-        let rows: Vec<Vec<String>> = sc
-            .dependencies
-            .iter()
-            .map(|d| vec![d.caller.clone(), d.callee.clone(), ratio(d.coupling)])
-            .collect();
-        table(out, &["caller", "calls", "coupling"], 2, &rows);
-    }
-    if !sc.flags.is_empty() {
-        let rows: Vec<Vec<String>> = sc
-            .flags
-            .iter()
-            .map(|f| {
-                vec![
-                    f.name.clone(),
-                    format!("{} ({})", f.service, f.path),
-                    if f.enabled { "on" } else { "off" }.to_string(),
-                    ratio(f.rollout),
-                ]
-            })
-            .collect();
-        table(out, &["flag", "guards", "state", "rollout"], 2, &rows);
-    }
-    if !sc.faults.is_empty() {
-        let rows: Vec<Vec<String>> = sc
-            .faults
-            .iter()
-            .map(|f| {
-                vec![
-                    f.name.clone(),
-                    match &f.path {
-                        Some(p) => format!("{} ({p})", f.service),
-                        None => f.service.clone(),
-                    },
-                    secs(f.onset_seconds),
-                    f.effect.clone(),
-                    f.origin.replace('_', " "),
-                ]
-            })
-            .collect();
-        table(
-            out,
-            &["fault", "where", "onset", "effect", "origin"],
-            5,
-            &rows,
-        );
+    for t in scenario_tables(sc) {
+        table(out, t.headers, t.right_from, &t.rows);
     }
 }
 

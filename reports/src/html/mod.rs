@@ -10,7 +10,8 @@ pub mod run;
 
 use std::fmt::Write as _;
 
-use crate::format::{duration_ms, ratio, slo, Clock};
+use crate::format::{ratio, seconds, Clock};
+use crate::rows::scenario_tables;
 use crate::wire::ScenarioSummary;
 
 /// Escapes text for HTML element content and attribute values.
@@ -119,7 +120,6 @@ pub(crate) fn figure(svg: &str, legend: &[(String, String)], caption: &str) -> S
 /// The scenario: timing, the alert rule, services, libraries, dependencies,
 /// flags and faults.
 pub(crate) fn scenario_section(sc: &ScenarioSummary) -> String {
-    let secs = |s: f64| duration_ms(Some((s * 1000.0).round() as u64));
     let mut out = String::new();
     let _ = writeln!(out, "<h2>Scenario: {}</h2>", escape(&sc.name));
     if !sc.description.is_empty() {
@@ -127,17 +127,17 @@ pub(crate) fn scenario_section(sc: &ScenarioSummary) -> String {
     }
     let facts = [
         ("starts", Clock::new(&sc.start).label(0)),
-        ("horizon", secs(sc.horizon_seconds)),
-        ("scrape interval", secs(sc.scrape_interval_seconds)),
-        ("stability window", secs(sc.stability_window_seconds)),
+        ("horizon", seconds(sc.horizon_seconds)),
+        ("scrape interval", seconds(sc.scrape_interval_seconds)),
+        ("stability window", seconds(sc.stability_window_seconds)),
         (
             "alert rule",
             format!(
                 "{}: error ratio over {} above {} for {}",
                 sc.alert.name,
-                secs(sc.alert.window_seconds),
+                seconds(sc.alert.window_seconds),
                 ratio(sc.alert.threshold),
-                secs(sc.alert.for_seconds)
+                seconds(sc.alert.for_seconds)
             ),
         ),
     ];
@@ -145,94 +145,10 @@ pub(crate) fn scenario_section(sc: &ScenarioSummary) -> String {
     for (k, v) in facts {
         let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v));
     }
-    out.push_str("</dl>\n<h3>Services</h3>\n");
-    let rows: Vec<Vec<String>> = sc
-        .services
-        .iter()
-        .map(|s| {
-            vec![
-                s.name.clone(),
-                s.version.clone(),
-                format!("{}", s.rps),
-                slo(s.slo),
-                ratio(s.baseline_error_ratio),
-                format!("${}", s.value_per_request),
-            ]
-        })
-        .collect();
-    out.push_str(&table(
-        &[
-            "service",
-            "version",
-            "requests/s",
-            "SLO",
-            "baseline errors",
-            "value/request",
-        ],
-        &rows,
-        2,
-    ));
-    if !sc.libraries.is_empty() {
-        out.push_str("<h3>Shared libraries</h3>\n");
-        let rows: Vec<Vec<String>> = sc
-            .libraries
-            .iter()
-            .map(|l| vec![l.name.clone(), l.used_by.join(", ")])
-            .collect();
-        out.push_str(&table(&["library", "linked by"], &rows, 2));
-    }
-    if !sc.dependencies.is_empty() {
-        out.push_str("<h3>Dependencies</h3>\n");
-        let rows: Vec<Vec<String>> = sc
-            .dependencies
-            .iter()
-            .map(|d| vec![d.caller.clone(), d.callee.clone(), ratio(d.coupling)])
-            .collect();
-        out.push_str(&table(
-            &["caller", "calls", "share of callee failures seen"],
-            &rows,
-            2,
-        ));
-    }
-    if !sc.flags.is_empty() {
-        out.push_str("<h3>Feature flags</h3>\n");
-        let rows: Vec<Vec<String>> = sc
-            .flags
-            .iter()
-            .map(|f| {
-                vec![
-                    f.name.clone(),
-                    format!("{} ({})", f.service, f.path),
-                    if f.enabled { "on" } else { "off" }.into(),
-                    ratio(f.rollout),
-                ]
-            })
-            .collect();
-        out.push_str(&table(&["flag", "guards", "state", "rollout"], &rows, 3));
-    }
-    if !sc.faults.is_empty() {
-        out.push_str("<h3>Faults</h3>\n");
-        let rows: Vec<Vec<String>> = sc
-            .faults
-            .iter()
-            .map(|f| {
-                vec![
-                    f.name.clone(),
-                    match &f.path {
-                        Some(p) => format!("{} ({p})", f.service),
-                        None => f.service.clone(),
-                    },
-                    secs(f.onset_seconds),
-                    f.effect.clone(),
-                    f.origin.replace('_', " "),
-                ]
-            })
-            .collect();
-        out.push_str(&table(
-            &["fault", "where", "onset", "effect", "origin"],
-            &rows,
-            5,
-        ));
+    out.push_str("</dl>\n");
+    for t in scenario_tables(sc) {
+        let _ = writeln!(out, "<h3>{}</h3>", escape(t.title));
+        out.push_str(&table(t.headers, &t.rows, t.right_from));
     }
     out
 }

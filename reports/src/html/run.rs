@@ -6,15 +6,14 @@ use std::fmt::Write as _;
 
 use super::{escape, figure, page, scenario_section, table};
 use crate::chart::{self, causes, timeline};
-use crate::format::{duration_ms, money, percent, Clock};
-use crate::wire::run::OutcomeReport;
+use crate::format::{percent, seconds};
+use crate::rows::score_rows;
 use crate::wire::RunReport;
 use crate::ReportError;
 
 /// Renders a replay as one self-contained HTML page.
 pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
     let sc = &r.scenario_summary;
-    let clock = Clock::new(&sc.start);
     let s = &r.score;
     let mut body = String::new();
     let _ = writeln!(
@@ -27,55 +26,8 @@ pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
     if !sc.description.is_empty() {
         let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(&sc.description));
     }
-    let horizon = duration_ms(Some((sc.horizon_seconds * 1000.0).round() as u64));
-    let outcome = match &s.outcome {
-        OutcomeReport::Closed => "incident closed".to_string(),
-        OutcomeReport::Halted => format!("horizon reached ({horizon})"),
-        OutcomeReport::NotApplicable(why) => format!("not applicable: {why}"),
-    };
-
     body.push_str("<h2>Score</h2>\n");
-    let mut rows = vec![vec!["outcome".to_string(), outcome]];
-    if s.applicable {
-        let f = &s.failed_requests;
-        rows.extend([
-            vec![
-                "impact started".into(),
-                s.impact_start
-                    .map(|t| clock.label(t))
-                    .unwrap_or_else(|| "-".into()),
-            ],
-            vec!["time to detect".into(), duration_ms(s.time_to_detect)],
-            vec![
-                "time to acknowledge".into(),
-                duration_ms(s.time_to_acknowledge),
-            ],
-            vec!["time to mitigate".into(), duration_ms(s.time_to_mitigate)],
-            vec![
-                "MTTR".into(),
-                match s.mttr {
-                    Some(_) => duration_ms(s.mttr),
-                    None => format!("not restored within {horizon}"),
-                },
-            ],
-            vec![
-                "time to full resolution".into(),
-                duration_ms(s.time_to_resolve),
-            ],
-            vec!["hotfixes shipped".into(), s.hotfixes.to_string()],
-            vec!["rollbacks".into(), s.rollbacks.to_string()],
-            vec!["flag flips".into(), s.flag_flips.to_string()],
-            vec![
-                "failed deployments".into(),
-                format!("{} of {}", s.failed_deployments, s.hotfixes),
-            ],
-            vec![
-                "failed requests".into(),
-                format!("{} of {}", f.total(), s.requests),
-            ],
-            vec!["revenue lost".into(), money(s.revenue_lost)],
-        ]);
-    }
+    let rows = score_rows(r);
     body.push_str("<dl class=\"facts score\">");
     for row in &rows {
         let _ = write!(
@@ -92,16 +44,13 @@ pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
     let mut legend: Vec<(String, String)> = vec![
         (
             line_swatch(timeline::RATIO_COLOR, 1, None),
-            format!(
-                "errors per {} scrape",
-                duration_ms(Some((sc.scrape_interval_seconds * 1000.0) as u64))
-            ),
+            format!("errors per {} scrape", seconds(sc.scrape_interval_seconds)),
         ),
         (
             line_swatch(timeline::WINDOW_COLOR, 3, None),
             format!(
                 "errors over the alert window ({})",
-                duration_ms(Some((sc.alert.window_seconds * 1000.0) as u64))
+                seconds(sc.alert.window_seconds)
             ),
         ),
         (
