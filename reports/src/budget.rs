@@ -197,11 +197,12 @@ pub fn judge_compare(report: &CompareReport, b: &Budgets) -> Vec<Verdict> {
         .strategies
         .iter()
         .map(|s| {
-            if !s.applicable {
+            if !s.summary.applicable {
                 return Verdict {
-                    name: s.name.clone(),
+                    name: s.summary.name.clone(),
                     skipped: Some(
-                        s.not_applicable_reason
+                        s.summary
+                            .not_applicable_reason
                             .clone()
                             .unwrap_or_else(|| "not applicable".into()),
                     ),
@@ -209,17 +210,18 @@ pub fn judge_compare(report: &CompareReport, b: &Budgets) -> Vec<Verdict> {
                 };
             }
             let m = Measures {
-                mttr_p90_seconds: s.mttr_seconds.map(|m| m.p90),
-                mttr_mean_seconds: s.mttr_seconds.map(|m| m.mean),
-                regression_rate: s.regression_rate,
+                mttr_p90_seconds: s.summary.mttr_seconds.map(|m| m.p90),
+                mttr_mean_seconds: s.summary.mttr_seconds.map(|m| m.mean),
+                regression_rate: s.summary.regression_rate,
                 failed_requests: s
+                    .summary
                     .failed_requests_by_cause
                     .map(|f| f.incident())
                     .unwrap_or(0.0),
-                revenue_lost: s.revenue_lost.map(|r| r.mean).unwrap_or(0.0),
+                revenue_lost: s.summary.revenue_lost.map(|r| r.mean).unwrap_or(0.0),
             };
             Verdict {
-                name: s.name.clone(),
+                name: s.summary.name.clone(),
                 skipped: None,
                 checks: judge(b, &m, false),
             }

@@ -1,8 +1,8 @@
 //! The comparison's columns, shared by the terminal table, Markdown and
 //! HTML so every format shows the same numbers the same way.
 
-use crate::wire::compare::StatReport;
 use crate::wire::StrategySummary;
+use gameday_sim::score::summary::Stat;
 
 /// Column headers, in order.
 pub const HEADERS: [&str; 11] = [
@@ -25,7 +25,7 @@ pub const LEGEND: &str = "MTTR: impact start until every service is back within 
 blast radius: mean requests failed by those regressions. resolve: until the root cause is fixed and every change has landed. \
 failed deploys: change failure rate, deployments that needed a rollback, abort or another hotfix.";
 
-fn minutes(s: Option<&StatReport>, f: impl Fn(&StatReport) -> f64) -> String {
+fn minutes(s: Option<&Stat>, f: impl Fn(&Stat) -> f64) -> String {
     s.map(|s| format!("{:.1}", f(s) / 60.0))
         .unwrap_or_else(|| "-".into())
 }
@@ -33,18 +33,19 @@ fn minutes(s: Option<&StatReport>, f: impl Fn(&StatReport) -> f64) -> String {
 /// One strategy's cells, formatted; a strategy that could not act gets its
 /// reason in the second cell and empty cells after it.
 pub fn cells(s: &StrategySummary) -> Vec<String> {
-    if !s.applicable {
+    if !s.summary.applicable {
         let why = s
+            .summary
             .not_applicable_reason
             .clone()
             .unwrap_or_else(|| "not applicable".into());
-        let mut r = vec![s.name.clone(), format!("n/a: {why}")];
+        let mut r = vec![s.summary.name.clone(), format!("n/a: {why}")];
         r.resize(HEADERS.len(), String::new());
         return r;
     }
-    let mttr = s.mttr_seconds.as_ref();
+    let mttr = s.summary.mttr_seconds.as_ref();
     vec![
-        s.name.clone(),
+        s.summary.name.clone(),
         match mttr {
             Some(m) => format!(
                 "{:.1} ({:.1}-{:.1})",
@@ -56,17 +57,20 @@ pub fn cells(s: &StrategySummary) -> Vec<String> {
         },
         minutes(mttr, |m| m.p50),
         minutes(mttr, |m| m.p90),
-        minutes(s.time_to_mitigate_seconds.as_ref(), |m| m.p50),
-        minutes(s.time_to_resolve_seconds.as_ref(), |m| m.p50),
-        format!("{:.1}%", s.regression_rate * 100.0),
-        s.regression_blast_radius
+        minutes(s.summary.time_to_mitigate_seconds.as_ref(), |m| m.p50),
+        minutes(s.summary.time_to_resolve_seconds.as_ref(), |m| m.p50),
+        format!("{:.1}%", s.summary.regression_rate * 100.0),
+        s.summary
+            .regression_blast_radius
             .map(|b| format!("{:.0}", b.mean))
             .unwrap_or_else(|| "-".into()),
-        format!("{:.2}", s.hotfixes_mean),
-        s.change_failure_rate
+        format!("{:.2}", s.summary.hotfixes_mean),
+        s.summary
+            .change_failure_rate
             .map(|c| format!("{:.0}%", c * 100.0))
             .unwrap_or_else(|| "-".into()),
-        s.revenue_lost
+        s.summary
+            .revenue_lost
             .map(|r| format!("${:.0}", r.mean))
             .unwrap_or_else(|| "-".into()),
     ]

@@ -54,7 +54,11 @@ pub fn compare_markdown(r: &CompareReport) -> String {
     table(&mut out, &HEADERS, 1, &rows);
     let _ = writeln!(out, "{LEGEND}\n");
 
-    let applicable: Vec<_> = r.strategies.iter().filter(|s| s.applicable).collect();
+    let applicable: Vec<_> = r
+        .strategies
+        .iter()
+        .filter(|s| s.summary.applicable)
+        .collect();
     let _ = writeln!(out, "## MTTR distribution\n");
     let _ = writeln!(
         out,
@@ -63,7 +67,7 @@ pub fn compare_markdown(r: &CompareReport) -> String {
     let rows: Vec<Vec<String>> = applicable
         .iter()
         .map(|s| {
-            let mut row = vec![s.name.clone()];
+            let mut row = vec![s.summary.name.clone()];
             for q in [0.0, 0.25, 0.5, 0.75, 0.9, 1.0] {
                 row.push(
                     s.mttr_quantiles
@@ -92,12 +96,12 @@ pub fn compare_markdown(r: &CompareReport) -> String {
         .iter()
         .map(|s| {
             vec![
-                s.name.clone(),
-                percent(s.regression_rate),
+                s.summary.name.clone(),
+                percent(s.summary.regression_rate),
                 format!(
                     "{}-{}",
-                    percent(s.regression_rate_ci95[0]),
-                    percent(s.regression_rate_ci95[1])
+                    percent(s.summary.regression_rate_ci95[0]),
+                    percent(s.summary.regression_rate_ci95[1])
                 ),
             ]
         })
@@ -114,9 +118,9 @@ pub fn compare_markdown(r: &CompareReport) -> String {
     let rows: Vec<Vec<String>> = applicable
         .iter()
         .filter_map(|s| {
-            let f = s.failed_requests_by_cause?;
+            let f = s.summary.failed_requests_by_cause?;
             Some(vec![
-                s.name.clone(),
+                s.summary.name.clone(),
                 format!("{:.0}", f.original_fault),
                 format!("{:.0}", f.regression),
                 format!("{:.0}", f.dependency),

@@ -40,13 +40,13 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
         .strategies
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.applicable)
+        .filter(|(_, s)| s.summary.applicable)
         .collect();
     let not_applicable: Vec<&str> = r
         .strategies
         .iter()
-        .filter(|s| !s.applicable)
-        .map(|s| s.name.as_str())
+        .filter(|s| !s.summary.applicable)
+        .map(|s| s.summary.name.as_str())
         .collect();
     let skipped = if not_applicable.is_empty() {
         String::new()
@@ -58,14 +58,19 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
     };
     let legend: Vec<(String, String)> = applicable
         .iter()
-        .map(|(i, s)| (chart::legend_swatch(chart::look(*i), 34), s.name.clone()))
+        .map(|(i, s)| {
+            (
+                chart::legend_swatch(chart::look(*i), 34),
+                s.summary.name.clone(),
+            )
+        })
         .collect();
 
     body.push_str("<h2>MTTR distribution</h2>\n");
     let curves: Vec<cdf::Curve<'_>> = applicable
         .iter()
         .map(|(i, s)| cdf::Curve {
-            name: &s.name,
+            name: &s.summary.name,
             look: *i,
             quantiles: &s.mttr_quantiles,
         })
@@ -75,8 +80,9 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
     let medians: Vec<String> = applicable
         .iter()
         .filter_map(|(_, s)| {
-            s.mttr_seconds
-                .map(|m| format!("{} {} min", s.name, minutes(m.p50)))
+            s.summary
+                .mttr_seconds
+                .map(|m| format!("{} {} min", s.summary.name, minutes(m.p50)))
         })
         .collect();
     body.push_str(&figure(
@@ -93,10 +99,10 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
     let rows: Vec<interval::Row<'_>> = applicable
         .iter()
         .map(|(i, s)| interval::Row {
-            name: &s.name,
+            name: &s.summary.name,
             look: *i,
-            rate: s.regression_rate,
-            ci95: s.regression_rate_ci95,
+            rate: s.summary.regression_rate,
+            ci95: s.summary.regression_rate_ci95,
         })
         .collect();
     let svg = interval::regression_rate(&rows)?;
@@ -105,10 +111,10 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
         .map(|(_, s)| {
             format!(
                 "{} {} ({}-{})",
-                s.name,
-                percent(s.regression_rate),
-                percent(s.regression_rate_ci95[0]),
-                percent(s.regression_rate_ci95[1])
+                s.summary.name,
+                percent(s.summary.regression_rate),
+                percent(s.summary.regression_rate_ci95[0]),
+                percent(s.summary.regression_rate_ci95[1])
             )
         })
         .collect();
@@ -125,9 +131,9 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
     let bars: Vec<causes::Bar> = applicable
         .iter()
         .filter_map(|(_, s)| {
-            let f = s.failed_requests_by_cause?;
+            let f = s.summary.failed_requests_by_cause?;
             Some(causes::Bar {
-                label: s.name.clone(),
+                label: s.summary.name.clone(),
                 by_cause: [f.original_fault, f.regression, f.dependency, f.baseline],
             })
         })

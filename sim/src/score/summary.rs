@@ -6,6 +6,7 @@
 //! as reproducible as the replays.
 
 use rand::RngCore;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Score;
@@ -15,7 +16,7 @@ use crate::rng::{stream, Purpose};
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
 
 /// Distribution of one measure over the replays.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Stat {
     /// Observations it is based on.
     pub n: usize,
@@ -96,20 +97,31 @@ pub fn mttr_seconds(s: &Score) -> Option<f64> {
 }
 
 /// Mean failed requests per replay, by cause.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct FailedMeans {
+    /// Background errors a service has on a good day.
     pub baseline: f64,
+    /// The injected fault(s), on the faulty service itself.
     pub original_fault: f64,
+    /// Latent bugs in the responders' own changes, on the service they hit.
     pub regression: f64,
+    /// Failures of a dependency seen by a caller.
     pub dependency: f64,
 }
 
+impl FailedMeans {
+    /// Failed requests the incident caused (everything but the baseline).
+    pub fn incident(&self) -> f64 {
+        self.original_fault + self.regression + self.dependency
+    }
+}
+
 /// One strategy over many seeds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct Summary {
     pub name: String,
     /// False when the strategy could not act on any seed (e.g. no flag
-    /// guards the faulty path); the other fields are then empty.
+    /// guards the faulty path); the measures are then empty.
     pub applicable: bool,
     pub runs: usize,
     pub applicable_runs: usize,
@@ -117,8 +129,10 @@ pub struct Summary {
     pub not_applicable_reason: Option<String>,
     /// Replays in which service was restored before the horizon.
     pub restored_runs: usize,
-    /// Unrestored replays count as restored at the horizon (so this is a
-    /// lower bound when `restored_runs < applicable_runs`).
+    /// Impact start until every service was within its SLO for the
+    /// stability window. Unrestored replays count as restored at the
+    /// horizon (so this is a lower bound when `restored_runs <
+    /// applicable_runs`).
     pub mttr_seconds: Option<Stat>,
     pub time_to_detect_seconds: Option<Stat>,
     pub time_to_acknowledge_seconds: Option<Stat>,
@@ -127,6 +141,7 @@ pub struct Summary {
     pub time_to_resolve_seconds: Option<Stat>,
     /// Share of replays with at least one regression caused by the response.
     pub regression_rate: f64,
+    /// Bootstrap 95% confidence interval of the regression rate.
     pub regression_rate_ci95: [f64; 2],
     /// Failed requests rooted in regressions, per replay.
     pub regression_blast_radius: Option<Stat>,
@@ -135,6 +150,7 @@ pub struct Summary {
     /// Deployments needing remediation over deployments reaching traffic.
     pub change_failure_rate: Option<f64>,
     pub failed_requests_by_cause: Option<FailedMeans>,
+    /// Revenue lost per replay, in the scenario's currency.
     pub revenue_lost: Option<Stat>,
 }
 
