@@ -1,23 +1,10 @@
 //! End-to-end tests of the `gameday` binary: arguments in, bytes and exit
 //! codes out.
 
+mod common;
+
+use common::{gameday, stderr, stdout};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn gameday(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gameday"))
-        .args(args)
-        .output()
-        .expect("the gameday binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
-}
 
 fn scenario(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -8,16 +8,12 @@
 //! `.ci/run` installs Debian's `chromium`; locally, `apt-get install -y
 //! chromium` (or point `CHROMIUM` at a Chrome or Chromium binary).
 
+mod common;
+
+use common::gameday;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn gameday(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gameday"))
-        .args(args)
-        .output()
-        .expect("the gameday binary runs")
-}
 
 /// The browser to drive, or why there is none.
 fn chromium() -> Option<PathBuf> {

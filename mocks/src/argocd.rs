@@ -384,16 +384,9 @@ mod tests {
     const TOKEN: &str = "a.b.c";
 
     fn req(method: &str, path: &str, body: &str) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            path: path.split('?').next().unwrap().into(),
-            query: path
-                .split_once('?')
-                .map(|q| q.1.to_string())
-                .unwrap_or_default(),
-            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
-            body: body.as_bytes().to_vec(),
-        }
+        HttpRequest::new(method, path)
+            .with_header("authorization", format!("Bearer {TOKEN}"))
+            .with_body(body)
     }
 
     #[test]

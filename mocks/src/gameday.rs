@@ -135,16 +135,9 @@ mod tests {
     use gameday_sim::scenario::friday_cascade;
 
     fn req(method: &str, path: &str, body: &str) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            path: path.split('?').next().unwrap().into(),
-            query: path
-                .split_once('?')
-                .map(|q| q.1.to_string())
-                .unwrap_or_default(),
-            headers: vec![("authorization".into(), "Bearer t".into())],
-            body: body.as_bytes().to_vec(),
-        }
+        HttpRequest::new(method, path)
+            .with_header("authorization", "Bearer t")
+            .with_body(body)
     }
 
     #[test]

@@ -753,13 +753,9 @@ mod tests {
     const REPO: &str = "/api/v3/repos/acme/shop";
 
     fn req(method: &str, path: &str, body: &str) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            path: format!("{REPO}{path}"),
-            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
-            body: body.as_bytes().to_vec(),
-            ..HttpRequest::default()
-        }
+        HttpRequest::new(method, &format!("{REPO}{path}"))
+            .with_header("authorization", format!("Bearer {TOKEN}"))
+            .with_body(body)
     }
 
     /// A world 10 minutes in, with pull request #1 open for the top culprit.

@@ -379,13 +379,9 @@ mod tests {
     const TOKEN: &str = "t0k3n";
 
     fn req(method: &str, path: &str, body: &str) -> HttpRequest {
-        HttpRequest {
-            method: method.into(),
-            path: path.into(),
-            headers: vec![("authorization".into(), format!("Bearer {TOKEN}"))],
-            body: body.as_bytes().to_vec(),
-            ..HttpRequest::default()
-        }
+        HttpRequest::new(method, path)
+            .with_header("authorization", format!("Bearer {TOKEN}"))
+            .with_body(body)
     }
 
     /// A world 10 minutes into the incident with a merged fix for the top
