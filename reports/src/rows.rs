@@ -3,7 +3,6 @@
 //! services, libraries, dependencies, flags and faults.
 
 use crate::format::{duration_ms, money, ratio, seconds, slo, Clock};
-use crate::wire::run::OutcomeReport;
 use crate::wire::{RunReport, ScenarioSummary};
 
 /// A titled table: headers, the first right-aligned column, the rows.
@@ -21,11 +20,7 @@ pub(crate) fn score_rows(r: &RunReport) -> Vec<Vec<String>> {
     let s = &r.score;
     let clock = Clock::new(&r.scenario_summary.start);
     let horizon = seconds(r.scenario_summary.horizon_seconds);
-    let outcome = match &s.outcome {
-        OutcomeReport::Closed => "incident closed".to_string(),
-        OutcomeReport::Halted => format!("horizon reached ({horizon})"),
-        OutcomeReport::NotApplicable(why) => format!("not applicable: {why}"),
-    };
+    let outcome = s.outcome.describe(&horizon);
     let mut rows = vec![vec!["outcome".to_string(), outcome]];
     if !s.applicable {
         return rows;

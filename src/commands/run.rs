@@ -4,7 +4,6 @@ use std::fmt::Write as _;
 
 use gameday_sim::engine::{replay, Replay};
 use gameday_sim::scenario::Scenario;
-use gameday_sim::strategy::Outcome;
 use gameday_sim::time::SimDuration;
 
 use super::{load, policy};
@@ -54,11 +53,7 @@ pub fn render_text(sc: &Scenario, r: &Replay) -> String {
     let s = &r.score;
     let _ = writeln!(out);
     let _ = writeln!(out, "Score");
-    let outcome = match &s.outcome {
-        Outcome::Closed => "incident closed".to_string(),
-        Outcome::Halted => format!("horizon reached ({})", sc.horizon),
-        Outcome::NotApplicable(why) => format!("not applicable: {why}"),
-    };
+    let outcome = s.outcome.describe(&sc.horizon.to_string());
     let line = |out: &mut String, k: &str, v: String| {
         let _ = writeln!(out, "  {k:<26} {v}");
     };
@@ -143,3 +138,4 @@ pub fn render_text(sc: &Scenario, r: &Replay) -> String {
     }
     out
 }
+

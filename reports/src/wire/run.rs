@@ -8,7 +8,6 @@
 use gameday_sim::engine::Replay;
 use gameday_sim::scenario::Scenario;
 use gameday_sim::score::Score;
-use gameday_sim::strategy::Outcome;
 use gameday_sim::world::journal::Actor;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -37,17 +36,8 @@ pub struct RunReport {
     pub scenario_summary: ScenarioSummary,
 }
 
-/// How the replay ended, from the responders' side.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
-pub enum OutcomeReport {
-    /// Every incident handled and a stability window passed without alerts.
-    Closed,
-    /// The strategy cannot respond to this incident; nothing was done.
-    NotApplicable(String),
-    /// The horizon came first.
-    Halted,
-}
+/// How the replay ended: the simulator's own outcome, published as is.
+pub use gameday_sim::score::Outcome as OutcomeReport;
 
 /// Failed requests split by cause; they add up to the total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -109,6 +99,10 @@ pub struct ScoreReport {
     /// Impact start until every service was within its SLO for the
     /// stability window; `null` when not restored before the horizon.
     pub mttr: Option<u64>,
+    /// Times a service left its SLO again after service was restored.
+    pub relapses: u32,
+    /// Requests the incident failed after service was restored.
+    pub failed_after_restore: u64,
     /// Impact start until the root cause was cured and the last change landed.
     pub time_to_resolve: Option<u64>,
     pub regressions: Vec<RegressionReport>,
@@ -273,11 +267,9 @@ impl ScoreReport {
     fn of(s: &Score) -> ScoreReport {
         let ms = |d: Option<gameday_sim::time::SimDuration>| d.map(|d| d.as_millis());
         ScoreReport {
-            outcome: match &s.outcome {
-                Outcome::Closed => OutcomeReport::Closed,
-                Outcome::NotApplicable(r) => OutcomeReport::NotApplicable(r.clone()),
-                Outcome::Halted => OutcomeReport::Halted,
-            },
+            outcome: s.outcome.clone(),
+            relapses: s.relapses,
+            failed_after_restore: s.failed_after_restore,
             applicable: s.applicable,
             impact_start: s.impact_start.map(|t| t.as_millis()),
             time_to_detect: ms(s.time_to_detect),

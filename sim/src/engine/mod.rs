@@ -15,7 +15,7 @@ use crate::control::{ControlPlane, InProcess};
 use crate::scenario::Scenario;
 use crate::score::Score;
 use crate::strategy::crew::Crew;
-use crate::strategy::{Outcome, Policy, Runner, RunnerConfig};
+use crate::strategy::{Ended, Policy, Runner, RunnerConfig};
 use crate::world::journal::Entry;
 use crate::world::World;
 
@@ -109,7 +109,7 @@ pub fn respond<C: ControlPlane>(
     scenario: &Scenario,
     policy: &Policy,
     seed: u64,
-) -> Outcome {
+) -> Ended {
     let crew = Crew::new(seed, &scenario.team);
     let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
     Runner::new(cp, policy.clone(), crew, cfg).run(scenario.horizon)
@@ -117,8 +117,8 @@ pub fn respond<C: ControlPlane>(
 
 /// After the response: runs the world on until it is stable (when the
 /// incident was closed), stops whatever is still in flight, and scores it.
-pub fn conclude(world: &mut World<'_>, outcome: Outcome) -> Score {
-    if outcome == Outcome::Closed {
+pub fn conclude(world: &mut World<'_>, outcome: Ended) -> Score {
+    if outcome == Ended::Settled {
         settle(world);
     }
     world.abort_in_flight();

@@ -132,7 +132,7 @@ fn flag_disable_is_not_applicable_without_a_flag() {
     assert!(!r.score.applicable);
     assert!(matches!(
         r.score.outcome,
-        crate::strategy::Outcome::NotApplicable(_)
+        crate::score::Outcome::NotApplicable(_)
     ));
 }
 
@@ -470,7 +470,7 @@ fn an_operation_cut_short_by_the_horizon_is_abandoned_and_journaled() {
     // 300 = 1125s and takes 20s; the horizon comes at 1130s.
     sc.horizon = SimDuration::from_secs(1130);
     let (w, score, _) = replay_world(&sc, &preset("blue-green", &sc).unwrap(), 1);
-    assert_eq!(score.outcome, crate::strategy::Outcome::Halted);
+    assert_eq!(score.outcome, crate::score::Outcome::NotRestored);
     assert!(w.in_flight().is_empty(), "{:?}", w.in_flight());
     assert!(
         w.journal()

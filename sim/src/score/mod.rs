@@ -10,7 +10,7 @@ pub mod summary;
 use serde::Serialize;
 
 use crate::scenario::ServiceId;
-use crate::strategy::Outcome;
+use crate::strategy::Ended;
 use crate::time::{SimDuration, SimTime};
 use crate::world::code::DefectOrigin;
 use crate::world::journal::Actor;
@@ -59,6 +59,57 @@ pub struct BudgetUse {
     pub consumed: f64,
 }
 
+/// How a replay ended, read from the ground truth and from how the
+/// response ended. It cannot contradict [`Score::mttr`]: `Restored` exactly
+/// when `mttr` is `Some`.
+/// `NoImpact`, `Restored`, `NotRestored` and `Stopped` are counted in a
+/// strategy's statistics; `NotApplicable` and `Failed` are counted apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+pub enum Outcome {
+    /// No service ever left its SLO: there was nothing to restore.
+    NoImpact,
+    /// Every service came back within its SLO and stayed there for the
+    /// stability window before the horizon (a later relapse is counted in
+    /// [`Score::relapses`]).
+    Restored,
+    /// The horizon came first, with the responders still at work (or
+    /// waiting for a page that never came): the MTTR is censored at the
+    /// horizon.
+    NotRestored,
+    /// The policy ended the response (a bound such as `max_hotfixes`, or a
+    /// `stop` reaction) before service was restored; the reason is the
+    /// journal's line. The MTTR is censored at the horizon.
+    Stopped(String),
+    /// The policy cannot act on this scenario at all (decided before its
+    /// first action, e.g. no flag guards the faulty path).
+    NotApplicable(String),
+    /// The replay broke: the control plane refused a request in the middle
+    /// of the response. A bug in the runner or the model, counted (never
+    /// dropped) and reported with its seed.
+    Failed(String),
+}
+
+impl Outcome {
+    /// Whether the replay counts in the strategy's statistics (it could
+    /// act, and did not break).
+    pub fn counted(&self) -> bool {
+        !matches!(self, Outcome::NotApplicable(_) | Outcome::Failed(_))
+    }
+
+    /// The outcome in words, e.g. `not restored within 8h00m`.
+    pub fn describe(&self, horizon: &str) -> String {
+        match self {
+            Outcome::NoImpact => "no impact: every service stayed within its SLO".into(),
+            Outcome::Restored => "restored".into(),
+            Outcome::NotRestored => format!("not restored within {horizon}"),
+            Outcome::Stopped(why) => format!("stopped by the policy: {why}"),
+            Outcome::NotApplicable(why) => format!("not applicable: {why}"),
+            Outcome::Failed(why) => format!("replay failed: {why}"),
+        }
+    }
+}
+
 /// The score of one replay.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Score {
@@ -77,9 +128,14 @@ pub struct Score {
     pub time_to_mitigate: Option<SimDuration>,
     /// Impact start until every service was within its SLO and stayed so
     /// for the stability window (the first such moment; a later relapse
-    /// shows up as regressions and failed requests). `None`: not restored
-    /// before the horizon.
+    /// shows up in `relapses` and `failed_after_restore`). `None`: not
+    /// restored before the horizon.
     pub mttr: Option<SimDuration>,
+    /// Times some service left its SLO again after service was restored.
+    pub relapses: u32,
+    /// Requests the incident failed (baseline errors excluded) after
+    /// service was restored: what a late relapse cost.
+    pub failed_after_restore: u64,
     /// Impact start until the root cause was cured (not merely contained),
     /// every service healthy and the responders' last operation finished.
     pub time_to_resolve: Option<SimDuration>,
@@ -104,9 +160,8 @@ pub struct Score {
 
 impl Score {
     /// Reads the score off a finished world.
-    pub fn from_world(world: &World<'_>, outcome: Outcome, ended_at: SimTime) -> Score {
+    pub fn from_world(world: &World<'_>, ended: Ended, ended_at: SimTime) -> Score {
         let sc = world.scenario();
-        let applicable = !matches!(outcome, Outcome::NotApplicable(_));
 
         let impact_start = world
             .health_log
@@ -136,6 +191,27 @@ impl Score {
                 .map(|&(a, _)| a)
         });
         let mttr = since_impact(restored_at);
+        let outcome = match ended {
+            Ended::NotApplicable(why) => Outcome::NotApplicable(why),
+            Ended::Failed(why) => Outcome::Failed(why),
+            _ if impact_start.is_none() => Outcome::NoImpact,
+            _ if restored_at.is_some() => Outcome::Restored,
+            Ended::Stopped(why) => Outcome::Stopped(why),
+            Ended::Horizon | Ended::Settled => Outcome::NotRestored,
+        };
+        let applicable = !matches!(outcome, Outcome::NotApplicable(_));
+        // After restoration: each later stretch of all-healthy that ended
+        // before the replay did ended in a relapse.
+        let (relapses, failed_after_restore) = match restored_at {
+            Some(at) => (
+                stretches
+                    .iter()
+                    .filter(|&&(a, b)| a >= at && b < ended_at)
+                    .count() as u32,
+                world.incident_failures() - world.incident_failures_at(at),
+            ),
+            None => (0, 0),
+        };
 
         let mitigated_at = world.original_impact_contained(window, ended_at);
         let time_to_mitigate = since_impact(mitigated_at);
@@ -230,6 +306,8 @@ impl Score {
             },
             time_to_mitigate,
             mttr,
+            relapses,
+            failed_after_restore,
             time_to_resolve,
             regressions,
             hotfixes: reached.len() as u32,

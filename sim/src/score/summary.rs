@@ -160,7 +160,7 @@ impl Summary {
         let ok: Vec<&Score> = scores.iter().filter(|s| s.applicable).collect();
         let n = ok.len();
         let reason = scores.iter().find_map(|s| match &s.outcome {
-            crate::strategy::Outcome::NotApplicable(r) => Some(r.clone()),
+            crate::score::Outcome::NotApplicable(r) => Some(r.clone()),
             _ => None,
         });
         let secs = |f: &dyn Fn(&Score) -> Option<f64>| -> Vec<f64> {

@@ -8,4 +8,4 @@ pub use policy::*;
 pub mod crew;
 pub mod runner;
 
-pub use runner::{Outcome, Runner, RunnerConfig};
+pub use runner::{Ended, Runner, RunnerConfig};

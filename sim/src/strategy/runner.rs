@@ -12,17 +12,24 @@ use crate::scenario::Team;
 use crate::time::SimDuration;
 use crate::world::{CheckConclusion, CulpritKind, CulpritView, Release, ReviewState};
 
-/// How a policy's replay ended, from the responders' side.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
-pub enum Outcome {
-    /// Every incident handled and a stability window passed without alerts.
-    Closed,
+/// How the response ended, from the responders' side. The score turns it
+/// and the ground truth into an [`crate::score::Outcome`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The world settled: every service within its SLO for the stability
+    /// window, nothing left that could change it, the team waiting for a
+    /// page.
+    Settled,
+    /// The horizon came first.
+    Horizon,
+    /// The policy ended the response (a bound or a `stop` reaction); the
+    /// journal's line says why.
+    Stopped(String),
     /// The policy cannot respond to this incident (e.g. no flag guards the
     /// faulty path); nothing was done.
     NotApplicable(String),
-    /// The horizon came first.
-    Halted,
+    /// The control plane refused a request mid-response.
+    Failed(String),
 }
 
 /// Settings of the runner that are not part of a policy.
@@ -118,13 +125,13 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
         self.hotfixes
     }
 
-    pub fn run(&mut self, horizon: SimDuration) -> Outcome {
+    pub fn run(&mut self, horizon: SimDuration) -> Ended {
         match self.run_inner(horizon) {
-            Ok(()) => Outcome::Closed,
-            Err(Flow::Halt) => Outcome::Halted,
-            Err(Flow::NotApplicable(why)) => Outcome::NotApplicable(why),
+            Ok(()) => Ended::Settled,
+            Err(Flow::Halt) => Ended::Horizon,
+            Err(Flow::NotApplicable(why)) => Ended::NotApplicable(why),
             // `handle` absorbs give-ups; one reaching here ends the response.
-            Err(Flow::GiveUp) => Outcome::Closed,
+            Err(Flow::GiveUp) => Ended::Settled,
         }
     }
 

@@ -160,6 +160,11 @@ pub struct World<'s> {
     loads_dirty: bool,
     counters: Vec<Vec<Counter>>,
     pub(crate) tally: Vec<Tally>,
+    /// Requests failed by the incident so far (every cause but the
+    /// baseline), over all services.
+    incident_failed: u64,
+    /// `incident_failed` at each moment every service became healthy.
+    incident_failed_at_healthy: Vec<(SimTime, u64)>,
     last_accrual: SimTime,
     traffic_rng: Vec<(u64, ChaCha8Rng)>,
     pub(crate) series: Series,
@@ -225,6 +230,8 @@ impl<'s> World<'s> {
             loads_dirty: true,
             counters: vec![Vec::new(); n],
             tally: vec![Tally::default(); n],
+            incident_failed: 0,
+            incident_failed_at_healthy: Vec::new(),
             last_accrual: SimTime::START,
             traffic_rng: (0..n)
                 .map(|s| (0, stream(seed, Purpose::Traffic, s as u64, 0)))
@@ -678,6 +685,7 @@ impl<'s> World<'s> {
                 for &(cause, k) in &by_cause {
                     if let Some(d) = cause.root.map_defect() {
                         self.harmful[d.index()] = true;
+                        self.incident_failed += k;
                     }
                     match tally.by_cause.iter_mut().find(|(c, _)| *c == cause) {
                         Some(e) => e.1 += k,
@@ -788,11 +796,31 @@ impl<'s> World<'s> {
         }
         let all = self.healthy.iter().all(|&h| h);
         match (all, self.all_healthy_since) {
-            (true, None) => self.all_healthy_since = Some(self.now),
+            (true, None) => {
+                self.all_healthy_since = Some(self.now);
+                self.incident_failed_at_healthy
+                    .push((self.now, self.incident_failed));
+            }
             (false, Some(_)) => self.all_healthy_since = None,
             _ => {}
         }
         self.refresh_original_impact();
+    }
+
+    /// Requests the incident has failed so far (every cause but the
+    /// baseline, over all services).
+    pub fn incident_failures(&self) -> u64 {
+        self.incident_failed
+    }
+
+    /// [`World::incident_failures`] as it stood at `t`, a moment every
+    /// service became healthy (0 before the first).
+    pub fn incident_failures_at(&self, t: SimTime) -> u64 {
+        self.incident_failed_at_healthy
+            .iter()
+            .rev()
+            .find(|&&(at, _)| at <= t)
+            .map_or(0, |&(_, n)| n)
     }
 
     /// Since when every service has been healthy, if all are now.
