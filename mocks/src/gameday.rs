@@ -8,11 +8,13 @@
 //! | `POST /gameday/v1/wait` | `{until, timeout_ms}` (`until` as in `WaitFor`, e.g. `{"alert_firing":{"except":[]}}` or `"time"`) | `{waited: "met"\|"timed_out", now_ms}`; 409 at the horizon |
 //! | `POST /gameday/v1/acknowledge` | `{service}` | 204 |
 //! | `GET /gameday/v1/diagnose?service=S` | | the diagnosis |
+//! | `POST /gameday/v1/repair` | `{service}` | 204: a repair of the service's damaged data starts (the team's `repair` time); 400 when the scenario has no repair or one is running |
+//! | `POST /gameday/v1/notes` | `{kind: "decision"\|"stop", text}` | 204: the note goes in the journal |
 //! | `GET /gameday/v1/journal` | | every journal entry so far |
 //!
 //! Virtual time moves only through `wait`, never with wall-clock time.
 
-use gameday_sim::control::{ControlPlane, CpError, InProcess, WaitFor};
+use gameday_sim::control::{ControlPlane, CpError, InProcess, Note, WaitFor};
 use gameday_sim::time::SimDuration;
 use gameday_sim::world::{OpError, World};
 use serde_json::{json, Value};
@@ -69,6 +71,34 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
                 Err(e) => op_error(e),
             }
         }
+        ("POST", "/gameday/v1/repair") => {
+            let body: Value = match serde_json::from_slice(&req.body) {
+                Ok(v) => v,
+                Err(e) => return error(400, &format!("invalid JSON body: {e}")),
+            };
+            let Some(service) = body["service"].as_str() else {
+                return error(400, "`service` is required");
+            };
+            match world.repair(service) {
+                Ok(()) => HttpResponse::empty(204),
+                Err(e) => op_error(e),
+            }
+        }
+        ("POST", "/gameday/v1/notes") => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Body {
+                kind: Note,
+                text: String,
+            }
+            match serde_json::from_slice::<Body>(&req.body) {
+                Ok(b) => {
+                    world.note(b.kind, &b.text);
+                    HttpResponse::empty(204)
+                }
+                Err(e) => error(400, &format!("invalid note: {e}")),
+            }
+        }
         ("GET", "/gameday/v1/diagnose") => {
             let Some(service) = req
                 .query_pairs()
@@ -93,6 +123,8 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
             | "/gameday/v1/wait"
             | "/gameday/v1/acknowledge"
             | "/gameday/v1/diagnose"
+            | "/gameday/v1/repair"
+            | "/gameday/v1/notes"
             | "/gameday/v1/journal",
         ) => error(405, "method not allowed"),
         _ => error(404, "not found"),

@@ -34,6 +34,8 @@ pub enum Purpose {
     Flags = 8,
     /// Draws a user policy or a strategy makes for itself.
     Strategy = 9,
+    /// Repairs of damaged data, per service.
+    Repair = 10,
 }
 
 /// SplitMix64 finaliser: a fixed bijection that spreads nearby inputs.

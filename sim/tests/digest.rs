@@ -58,7 +58,7 @@ fn fixed_seed_replays_are_pinned() {
     }
     assert_eq!(
         sha(all.as_bytes()),
-        "2479566f7366823669ce7a7c7723d3a364e21b8fbd4e383d9b9c742f5f9caf13",
+        "6d13585232a3c8fac401a3509bcf9c9746f7228ab50a106eefd713cb42204422",
         "replay values changed"
     );
 }

@@ -138,4 +138,3 @@ pub fn render_text(sc: &Scenario, r: &Replay) -> String {
     }
     out
 }
-

@@ -20,7 +20,7 @@ mod views;
 
 use std::collections::BTreeMap;
 
-use gameday_sim::control::{ControlPlane, CpError, WaitFor, Waited};
+use gameday_sim::control::{ControlPlane, CpError, Note, WaitFor, Waited};
 use gameday_sim::prob::Ratio;
 use gameday_sim::strategy::CiLane;
 use gameday_sim::time::{SimDuration, SimTime};
@@ -240,6 +240,20 @@ impl ControlPlane for HttpControlPlane {
         self.calls += 1;
         let body = json!({ "service": service });
         self.gameday(Method::POST, "acknowledge", Body::Json(&body))?;
+        Ok(())
+    }
+
+    fn repair(&mut self, service: &str) -> Result<(), CpError> {
+        self.calls += 1;
+        let body = json!({ "service": service });
+        self.gameday(Method::POST, "repair", Body::Json(&body))?;
+        Ok(())
+    }
+
+    fn note(&mut self, kind: Note, text: &str) -> Result<(), CpError> {
+        self.calls += 1;
+        let body = json!({ "kind": kind, "text": text });
+        self.gameday(Method::POST, "notes", Body::Json(&body))?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! The in-process control plane: calls go straight to the [`World`], and
 //! waiting steps the event loop exactly to the instant a condition holds.
 
-use super::{ControlPlane, CpError, WaitFor, Waited};
+use super::{ControlPlane, CpError, Note, WaitFor, Waited};
 use crate::prob::Ratio;
 use crate::strategy::CiLane;
 use crate::time::{SimDuration, SimTime};
@@ -34,6 +34,11 @@ impl<'w, 's> InProcess<'w, 's> {
             WaitFor::PullRequestSettled { number } => w.pull_request_settled(*number),
             WaitFor::AppsIdle { apps } => apps.iter().all(|a| !w.app_busy_named(a)),
             WaitFor::FlagPropagated { flag } => w.flag_propagated(flag),
+            WaitFor::RepairDone { service } => !w.repair_running(service),
+            WaitFor::NextPage => w.any_alert_firing_except(&[]),
+            WaitFor::AnyOf(all) => all
+                .iter()
+                .any(|u| !matches!(u, WaitFor::AnyOf(_)) && self.holds(u)),
         }
     }
 }
@@ -50,6 +55,9 @@ impl ControlPlane for InProcess<'_, '_> {
         loop {
             if self.holds(until) {
                 return Ok(Waited::Met);
+            }
+            if *until == WaitFor::NextPage && self.world.settled() {
+                return Ok(Waited::Settled);
             }
             if self.world.now() >= deadline {
                 return Ok(Waited::TimedOut);
@@ -171,5 +179,16 @@ impl ControlPlane for InProcess<'_, '_> {
     fn set_flag(&mut self, flag: &str, enabled: bool) -> Result<(), CpError> {
         self.calls += 1;
         Ok(self.world.set_flag(flag, enabled)?)
+    }
+
+    fn repair(&mut self, service: &str) -> Result<(), CpError> {
+        self.calls += 1;
+        Ok(self.world.repair(service)?)
+    }
+
+    fn note(&mut self, kind: Note, text: &str) -> Result<(), CpError> {
+        self.calls += 1;
+        self.world.note(kind, text);
+        Ok(())
     }
 }

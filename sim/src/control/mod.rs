@@ -10,7 +10,7 @@
 //! | [`ControlPlane::open_pull_request`] .. [`ControlPlane::merge`] | GitHub REST (refs, pulls, reviews, check runs, merge) |
 //! | [`ControlPlane::deploy`] .. [`ControlPlane::rollback_app`] | Argo CD applications (sync, rollback) and Argo Rollouts (setWeight, promote, abort) |
 //! | [`ControlPlane::set_flag`] | Unleash admin API |
-//! | [`ControlPlane::acknowledge`], [`ControlPlane::diagnose`] | the pager and the on-call engineer's findings |
+//! | [`ControlPlane::acknowledge`], [`ControlPlane::diagnose`], [`ControlPlane::repair`] | the pager, the on-call engineer's findings, a data restore |
 //!
 //! Virtual time only moves when a strategy waits ([`ControlPlane::wait`]),
 //! never with wall-clock time, so transport latency cannot change a result.
@@ -42,6 +42,15 @@ pub enum WaitFor {
     AppsIdle { apps: Vec<String> },
     /// A flag's configured state reached every SDK.
     FlagPropagated { flag: String },
+    /// No repair of `service`'s data running.
+    RepairDone { service: String },
+    /// The next page: an alert firing on any service. In a replay the wait
+    /// also ends, with [`Waited::Settled`], once the world has settled
+    /// (every service within its SLO for the stability window and nothing
+    /// left that could change it): no page can come but from noise.
+    NextPage,
+    /// Any of these (not nested further).
+    AnyOf(Vec<WaitFor>),
 }
 
 /// How a wait ended.
@@ -52,6 +61,18 @@ pub enum Waited {
     Met,
     /// The timeout passed first.
     TimedOut,
+    /// Waiting for [`WaitFor::NextPage`]: the world settled first.
+    Settled,
+}
+
+/// What a note the responders write in the incident's journal records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Note {
+    /// A decision and why (a fix that did not cure, standing down).
+    Decision,
+    /// The response ends here: a policy bound or a `stop` reaction.
+    Stop,
 }
 
 /// Why a control-plane call failed.
@@ -124,6 +145,12 @@ pub trait ControlPlane {
 
     // Unleash
     fn set_flag(&mut self, flag: &str, enabled: bool) -> Result<(), CpError>;
+
+    // People
+    /// Starts restoring `service`'s damaged data (the team's `repair`).
+    fn repair(&mut self, service: &str) -> Result<(), CpError>;
+    /// Writes a note in the incident's journal (what was decided, and why).
+    fn note(&mut self, kind: Note, text: &str) -> Result<(), CpError>;
 
     /// Sleeps for `d` of virtual time.
     fn sleep(&mut self, d: SimDuration) -> Result<(), CpError> {

@@ -1,10 +1,11 @@
 //! The engine: replays a policy against a scenario on one seed
 //! ([`replay`]), and sweeps many seeds and strategies ([`sweep`]).
 //!
-//! A replay builds a [`World`], lets a [`Runner`] respond through the
-//! in-process control plane until it closes the incident (or the horizon
-//! comes), then lets the world run on until every service has been within
-//! its SLO for the stability window, and scores the result.
+//! A replay builds a [`World`] and lets a [`Runner`] respond through the
+//! in-process control plane until the world settles (every service within
+//! its SLO for the stability window, nothing left that could change it),
+//! the horizon comes, or the policy ends the response; then it scores the
+//! result from the world's ground truth.
 
 pub mod series;
 pub mod sweep;
@@ -103,7 +104,7 @@ pub fn replay_prepared<'s>(mut world: World<'s>, policy: &Policy) -> (World<'s>,
 }
 
 /// Lets the responders follow `policy` through any control plane until
-/// they close the incident or the horizon comes.
+/// the world settles, the horizon comes, or the policy ends the response.
 pub fn respond<C: ControlPlane>(
     cp: &mut C,
     scenario: &Scenario,
@@ -112,39 +113,19 @@ pub fn respond<C: ControlPlane>(
 ) -> Ended {
     let crew = Crew::new(seed, &scenario.team);
     let cfg = RunnerConfig::for_team(&scenario.team, scenario.stability_window);
-    Runner::new(cp, policy.clone(), crew, cfg).run(scenario.horizon)
+    Runner::new(cp, scenario, policy.clone(), crew, cfg).run(scenario.horizon)
 }
 
-/// After the response: runs the world on until it is stable (when the
-/// incident was closed), stops whatever is still in flight, and scores it.
-pub fn conclude(world: &mut World<'_>, outcome: Ended) -> Score {
-    if outcome == Ended::Settled {
-        settle(world);
+/// After the response: when the policy stopped it, runs the world on
+/// (nobody acting) until it settles or the horizon comes; then stops
+/// whatever is still in flight, and scores the replay.
+pub fn conclude(world: &mut World<'_>, ended: Ended) -> Score {
+    if matches!(ended, Ended::Stopped(_)) {
+        while !world.settled() && world.step(world.horizon()).is_ok() {}
     }
     world.abort_in_flight();
-    let ended = world.now();
-    Score::from_world(world, outcome, ended)
-}
-
-/// Runs the world on until every service has been healthy for a stability
-/// window, or until the horizon.
-fn settle(world: &mut World<'_>) {
-    let window = world.scenario().stability_window;
-    loop {
-        let target = match world.all_healthy_since() {
-            Some(since) if world.now() - since >= window => return,
-            Some(since) => since + window,
-            None => world.horizon(),
-        };
-        // Step event by event so a relapse is noticed as it happens.
-        match world.step(target) {
-            Ok(_) => {}
-            Err(_) => return,
-        }
-        if world.now() >= world.horizon() {
-            return;
-        }
-    }
+    let at = world.now();
+    Score::from_world(world, ended, at)
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ pub(crate) fn one_service() -> Scenario {
             smoke_test: fixed(300),
             canary_bake: fixed(600),
             flag_propagation: fixed(10),
+            repair: Some(fixed(1800)),
         },
         risk: ChangeRisk {
             fix_cures: r(1.0),
@@ -293,16 +294,71 @@ fn canary_analysis_aborts_a_bad_canary_before_it_spreads() {
     );
 }
 
+/// `irreversible` is about the data: the faulty code writes bad data,
+/// which keeps failing requests after the code is rolled back, until a
+/// repair (the team's `repair` time, 1800s here) undoes it.
 #[test]
-fn rollback_does_not_undo_an_irreversible_fault_but_a_curing_fix_repairs_it() {
+fn an_irreversible_fault_outlives_its_rollback_until_the_data_is_repaired() {
+    let mut sc = one_service();
+    let rollback = preset("rollback", &sc).unwrap();
+    let plain = replay(&sc, &rollback, 4);
+    sc.faults[0].irreversible = true;
+    let r = replay(&sc, &rollback, 4);
+    let text: Vec<&str> = r.timeline.iter().map(|e| e.entry.text.as_str()).collect();
+    assert_eq!(
+        r.score.hotfixes, 0,
+        "the rollback stopped the writes: {text:#?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("repair of api's data done")),
+        "{text:#?}"
+    );
+    // Crash at 0, detected at 15s; ack 60 + diagnose 120 + rollback 180;
+    // the page stays up (the data still fails every request), so after the
+    // verify window the team diagnoses again (120), sees damaged data no
+    // code writes any more, and repairs it (1800).
+    let mttr = r.score.mttr.expect("the repair restores service");
+    assert!(
+        mttr >= plain.score.mttr.unwrap() + SimDuration::from_secs(1800),
+        "{mttr} {text:#?}"
+    );
+    assert_eq!(r.score.outcome, crate::score::Outcome::Restored);
+
+    // Without a repair the team has nothing that helps: the damage stays.
+    let mut no_repair = sc.clone();
+    no_repair.team.repair = None;
+    let r = replay(&no_repair, &rollback, 4);
+    assert_eq!(r.score.mttr, None);
+}
+
+/// Switching back to the old colour moves traffic, not data: damage the
+/// new colour's code wrote stays.
+#[test]
+fn damaged_data_survives_a_switch_back_to_the_old_colour() {
     let mut sc = one_service();
     sc.faults[0].irreversible = true;
-    let r = replay(&sc, &preset("rollback", &sc).unwrap(), 4);
-    assert_eq!(
-        r.score.hotfixes, 1,
-        "rollback did not help, so a hotfix shipped"
+    let w = {
+        let mut w = World::new(&sc, 1);
+        w.advance_to(SimTime::START + SimDuration::from_mins(1))
+            .unwrap();
+        w
+    };
+    let mut w = w;
+    assert!(
+        w.true_error_ratio(ServiceId(0)) > 0.99,
+        "the damage fails requests"
     );
-    assert!(r.score.mttr.unwrap() > SimDuration::from_secs(15 + 60 + 120 + 180));
+    // Roll the code back: the data is still damaged.
+    let id = w.previous_release("api").unwrap();
+    w.rollback_app("api", id).unwrap();
+    w.advance_to(SimTime::START + SimDuration::from_mins(10))
+        .unwrap();
+    assert!(w.true_error_ratio(ServiceId(0)) > 0.99);
+    w.repair("api").unwrap();
+    w.advance_to(SimTime::START + SimDuration::from_mins(45))
+        .unwrap();
+    assert!(w.true_error_ratio(ServiceId(0)) < 0.001, "repaired");
 }
 
 #[test]

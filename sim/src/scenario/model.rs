@@ -347,4 +347,7 @@ pub struct Team {
     /// Default bake time of a canary stage when a policy names none.
     pub canary_bake: DurationDist,
     pub flag_propagation: DurationDist,
+    /// Restoring damaged data (from a backup, or a reconciliation job);
+    /// required when a fault is `irreversible`.
+    pub repair: Option<DurationDist>,
 }

@@ -420,6 +420,10 @@ pub(crate) struct RawTeam {
     pub smoke_test: RawDist,
     pub canary_bake: RawDist,
     pub flag_propagation: RawDist,
+    /// Restoring damaged data (a restore from backup, a reconciliation
+    /// job); required when a fault is `irreversible`.
+    #[serde(default)]
+    pub repair: Option<RawDist>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -521,7 +525,8 @@ pub(crate) struct RawBlueGreen {
     pub watch: Option<RawDuration>,
 }
 
-/// A policy step: a bare name or a single-key map.
+/// A policy step: a bare name, a single-key map, or a conditional
+/// `{if: CONDITION, then: [steps], else: [steps]}`.
 #[derive(Debug, Clone)]
 pub(crate) enum RawStep {
     Named(String),
@@ -529,17 +534,24 @@ pub(crate) enum RawStep {
     Deploy(RawRollout),
     BlueGreen(RawBlueGreen),
     Verify(RawDuration),
+    If {
+        condition: String,
+        then: Vec<RawStep>,
+        otherwise: Vec<RawStep>,
+    },
 }
 
-pub(crate) const NAMED_STEPS: [&str; 6] = [
+pub(crate) const NAMED_STEPS: [&str; 7] = [
     "diagnose",
     "flag_off",
     "flag_on",
     "rollback",
     "write_fix",
     "review",
+    "repair",
 ];
-const MAP_STEPS: [&str; 4] = ["ci", "deploy", "blue_green", "verify"];
+const MAP_STEPS: [&str; 5] = ["ci", "deploy", "blue_green", "verify", "if"];
+const IF_KEYS: [&str; 3] = ["if", "then", "else"];
 
 impl<'de> Deserialize<'de> for RawStep {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -547,7 +559,7 @@ impl<'de> Deserialize<'de> for RawStep {
         impl<'de> Visitor<'de> for V {
             type Value = RawStep;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a step: one of `diagnose`, `flag_off`, `flag_on`, `rollback`, `write_fix`, `review`, or a map with one key `ci`, `deploy`, `blue_green` or `verify`")
+                f.write_str("a step: one of `diagnose`, `flag_off`, `flag_on`, `rollback`, `write_fix`, `review`, `repair`, a map with one key `ci`, `deploy`, `blue_green` or `verify`, or `{if: CONDITION, then: [...], else: [...]}`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStep, E> {
                 if NAMED_STEPS.contains(&v) {
@@ -560,6 +572,35 @@ impl<'de> Deserialize<'de> for RawStep {
                 let Some(key) = map.next_key::<String>()? else {
                     return Err(de::Error::custom("an empty map is not a step"));
                 };
+                if IF_KEYS.contains(&key.as_str()) {
+                    let (mut condition, mut then, mut otherwise) = (None, None, None);
+                    let mut key = Some(key);
+                    while let Some(k) = key {
+                        match k.as_str() {
+                            "if" if condition.is_none() => condition = Some(map.next_value()?),
+                            "then" if then.is_none() => then = Some(map.next_value()?),
+                            "else" if otherwise.is_none() => otherwise = Some(map.next_value()?),
+                            "if" | "then" | "else" => {
+                                return Err(de::Error::custom(format!(
+                                    "`{k}` appears twice in one conditional step"
+                                )))
+                            }
+                            other => return Err(de::Error::unknown_field(other, &IF_KEYS)),
+                        }
+                        key = map.next_key::<String>()?;
+                    }
+                    let condition = condition.ok_or_else(|| {
+                        de::Error::custom("a conditional step needs `if: CONDITION`")
+                    })?;
+                    let then = then.ok_or_else(|| {
+                        de::Error::custom("a conditional step needs `then: [steps]`")
+                    })?;
+                    return Ok(RawStep::If {
+                        condition,
+                        then,
+                        otherwise: otherwise.unwrap_or_default(),
+                    });
+                }
                 let step = match key.as_str() {
                     "ci" => RawStep::Ci(map.next_value()?),
                     "deploy" => RawStep::Deploy(map.next_value()?),
@@ -587,10 +628,25 @@ impl JsonSchema for RawStep {
         let dur = g.subschema_for::<RawDuration>();
         let rollout = g.subschema_for::<RawRollout>();
         let bg = g.subschema_for::<RawBlueGreen>();
+        let conditions: Vec<&str> = crate::strategy::Condition::ALL
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
         json_schema!({
             "description": "One step of a policy.",
             "oneOf": [
                 { "enum": NAMED_STEPS },
+                {
+                    "type": "object",
+                    "description": "Run `then` when the condition holds for what the team knows now, `else` otherwise.",
+                    "additionalProperties": false,
+                    "required": ["if", "then"],
+                    "properties": {
+                        "if": { "enum": conditions },
+                        "then": { "type": "array", "items": { "$ref": "#/$defs/Step" } },
+                        "else": { "type": "array", "items": { "$ref": "#/$defs/Step" } }
+                    }
+                },
                 { "type": "object", "additionalProperties": false, "required": ["ci"], "properties": { "ci": { "enum": ["fast", "full"] } } },
                 { "type": "object", "additionalProperties": false, "required": ["deploy"], "properties": { "deploy": rollout } },
                 { "type": "object", "additionalProperties": false, "required": ["blue_green"], "properties": { "blue_green": bg } },

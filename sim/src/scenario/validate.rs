@@ -513,6 +513,19 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
         let smoke_test = cx.dist("team.smoke_test", &t.smoke_test);
         let canary_bake = cx.dist("team.canary_bake", &t.canary_bake);
         let flag_propagation = cx.dist("team.flag_propagation", &t.flag_propagation);
+        let repair = match &t.repair {
+            Some(d) => Some(cx.dist("team.repair", d)?),
+            None => {
+                if let Some(i) = raw.faults.iter().position(|f| f.irreversible) {
+                    cx.err_hint(
+                        &format!("faults[{i}].irreversible"),
+                        "an irreversible fault leaves damaged data that only a repair undoes, but the team has no `repair` duration",
+                        "add e.g. `repair: { lognormal: { median: 30m, p90: 2h } }` under `team:`",
+                    );
+                }
+                None
+            }
+        };
         Some(Team {
             alert: AlertRule {
                 name: t.alert.name.clone(),
@@ -532,6 +545,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
             smoke_test: smoke_test?,
             canary_bake: canary_bake?,
             flag_propagation: flag_propagation?,
+            repair,
         })
     })();
 
@@ -665,7 +679,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
         if let (Some(steps), Some(on_regression), Some(on_not_cured)) =
             (parsed, on_regression, on_not_cured)
         {
-            policies.push(Policy {
+            let policy = Policy {
                 name: rp.name.clone(),
                 description: rp.description.clone(),
                 steps,
@@ -673,7 +687,18 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                 on_not_cured,
                 max_hotfixes: rp.max_hotfixes,
                 max_hotfixes_per_regression: rp.max_hotfixes_per_regression,
-            });
+            };
+            let stuck = policy.stuck();
+            for s in &stuck {
+                cx.err_hint(
+                    &format!("{p}.{}", s.path),
+                    format!("policy `{}` cannot make progress: {}", rp.name, s.message),
+                    s.hint.clone(),
+                );
+            }
+            if stuck.is_empty() {
+                policies.push(policy);
+            }
         }
     }
 
@@ -758,7 +783,14 @@ fn budgets(cx: &mut Ctx<'_>, raw: Option<&RawBudgets>) -> Budgets {
     }
 }
 
+/// How deep conditional steps may nest.
+const MAX_IF_DEPTH: usize = 8;
+
 fn steps(cx: &mut Ctx<'_>, path: &str, raw: &[RawStep]) -> Option<Vec<Step>> {
+    steps_at(cx, path, raw, 0)
+}
+
+fn steps_at(cx: &mut Ctx<'_>, path: &str, raw: &[RawStep], depth: usize) -> Option<Vec<Step>> {
     let mut out = Vec::new();
     let mut ok = true;
     for (i, s) in raw.iter().enumerate() {
@@ -770,8 +802,51 @@ fn steps(cx: &mut Ctx<'_>, path: &str, raw: &[RawStep]) -> Option<Vec<Step>> {
                 "flag_on" => Some(Step::FlagOn),
                 "rollback" => Some(Step::Rollback),
                 "write_fix" => Some(Step::WriteFix),
+                "repair" => Some(Step::Repair),
                 _ => Some(Step::Review),
             },
+            RawStep::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                if depth >= MAX_IF_DEPTH {
+                    cx.err_hint(
+                        &p,
+                        format!("conditional steps nest more than {MAX_IF_DEPTH} deep"),
+                        "flatten the conditions",
+                    );
+                    ok = false;
+                    continue;
+                }
+                let known = strategy::Condition::ALL;
+                let cond = known.iter().find(|(n, _)| n == condition).map(|(_, c)| *c);
+                if cond.is_none() {
+                    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+                    let hint = match did_you_mean(condition, names.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("the conditions are {}", names.join(", ")),
+                    };
+                    cx.err_hint(
+                        &format!("{p}.if"),
+                        format!("unknown condition `{condition}`"),
+                        hint,
+                    );
+                }
+                if then.is_empty() {
+                    cx.err(&format!("{p}.then"), "`then` needs at least one step");
+                }
+                let t = steps_at(cx, &format!("{p}.then"), then, depth + 1);
+                let e = steps_at(cx, &format!("{p}.else"), otherwise, depth + 1);
+                match (cond, t, e) {
+                    (Some(condition), Some(then), Some(otherwise)) => Some(Step::If {
+                        condition,
+                        then,
+                        otherwise,
+                    }),
+                    _ => None,
+                }
+            }
             RawStep::Ci(lane) => match lane.as_str() {
                 "fast" => Some(Step::Ci(CiLane::Fast)),
                 "full" => Some(Step::Ci(CiLane::Full)),

@@ -13,7 +13,7 @@ use crate::scenario::ServiceId;
 use crate::strategy::Ended;
 use crate::time::{SimDuration, SimTime};
 use crate::world::code::DefectOrigin;
-use crate::world::journal::Actor;
+use crate::world::journal::{Actor, EntryKind};
 use crate::world::traffic::Root;
 use crate::world::{DeploymentOutcome, World};
 
@@ -216,12 +216,24 @@ impl Score {
         let mitigated_at = world.original_impact_contained(window, ended_at);
         let time_to_mitigate = since_impact(mitigated_at);
 
+        // The responders' last operation: what changes the world, not their
+        // acknowledgements, diagnoses and notes.
         let last_action = world
             .journal
             .entries()
             .iter()
             .rev()
-            .find(|e| matches!(e.actor, Actor::Responder | Actor::Pipeline | Actor::Flags))
+            .find(|e| {
+                matches!(e.actor, Actor::Responder | Actor::Pipeline | Actor::Flags)
+                    && !matches!(
+                        e.kind,
+                        EntryKind::Acknowledge
+                            | EntryKind::Diagnose
+                            | EntryKind::Decision
+                            | EntryKind::Stop
+                            | EntryKind::Verify
+                    )
+            })
             .map(|e| e.at);
         let time_to_resolve = if world.faults_cured() && restored_at.is_some() {
             since_impact(Some(
@@ -247,7 +259,7 @@ impl Score {
                 match (cause.root, cause.via) {
                     (Root::Baseline, _) => failed.baseline += k,
                     (_, Some(_)) => failed.dependency += k,
-                    (Root::Fault(_), None) => failed.original_fault += k,
+                    (Root::Fault(_) | Root::Damage(_), None) => failed.original_fault += k,
                     (Root::Regression(_), None) => failed.regression += k,
                 }
                 if cause.root != Root::Baseline {
@@ -359,14 +371,18 @@ impl World<'_> {
     }
 
     /// Whether every injected fault is gone from the builds that serve
-    /// traffic and from the data (not merely switched off by a flag).
+    /// traffic (not merely switched off by a flag) and any data it damaged
+    /// is repaired.
     pub(crate) fn faults_cured(&self) -> bool {
         let sc = self.scenario();
         sc.fault_ids().all(|f| {
             let d = crate::world::code::DefectId(f.index() as u32);
             let defect = &self.defects[d.index()];
-            if defect.in_data {
-                return defect.repaired;
+            if let Some(damage) = self.damage_of[f.index()] {
+                let data = &self.defects[damage.index()];
+                if data.active_from.is_some() && !data.repaired {
+                    return false;
+                }
             }
             let host: ServiceId = defect.host;
             !self

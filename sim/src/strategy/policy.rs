@@ -64,6 +64,51 @@ pub enum Step {
     /// Watch the culprit's alert; if it does not clear within `within`,
     /// apply `on_not_cured`.
     Verify { within: SimDuration },
+    /// Restore the culprit's service's damaged data (the team's `repair`
+    /// time). The team repairs damaged data whatever the policy once its
+    /// cause has stopped; this step does it at a chosen point.
+    Repair,
+    /// Run `then` when `condition` holds for what the team knows now,
+    /// `otherwise` when it does not.
+    If {
+        condition: Condition,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
+    },
+}
+
+/// Something the team can know when it decides, about the culprit it is
+/// working on (the fault, or a regression of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// A feature flag guards the culprit's code path.
+    FlagGuardsFault,
+    /// The culprit came with a release still running, and the build
+    /// before it is free of it: rolling that release back removes it.
+    FaultCameWithLastRelease,
+    /// The culprit is a bug one of the team's own changes introduced.
+    CulpritIsRegression,
+}
+
+impl Condition {
+    /// Every condition, as written in scenario files.
+    pub const ALL: [(&'static str, Condition); 3] = [
+        ("flag_guards_fault", Condition::FlagGuardsFault),
+        (
+            "fault_came_with_last_release",
+            Condition::FaultCameWithLastRelease,
+        ),
+        ("culprit_is_regression", Condition::CulpritIsRegression),
+    ];
+
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        Condition::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("", |(n, _)| n)
+    }
 }
 
 /// CI lanes of the pipeline.
@@ -158,4 +203,156 @@ pub enum Reaction {
     Run(Vec<Step>),
     /// Give up on it; the replay carries on until the horizon.
     Stop,
+}
+
+/// Why a policy could never make progress: where, what, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stuck {
+    /// Path inside the policy, e.g. `steps[3]` or `on_regression.run[0]`.
+    pub path: String,
+    pub message: String,
+    pub hint: String,
+}
+
+impl Policy {
+    /// The ways this policy cannot make progress (empty when it can): a
+    /// step list that ships nothing it wrote, deploys nothing, turns on a
+    /// flag it never turned off, or a policy with no move that changes the
+    /// world at all.
+    pub fn stuck(&self) -> Vec<Stuck> {
+        let mut out = Vec::new();
+        check_list(&self.steps, "steps", false, false, &mut out);
+        for (name, r) in [
+            ("on_regression", &self.on_regression),
+            ("on_not_cured", &self.on_not_cured),
+        ] {
+            if let Reaction::Run(list) = r {
+                check_list(list, &format!("{name}.run"), false, false, &mut out);
+            }
+        }
+        let lists = || {
+            std::iter::once(&self.steps).chain(
+                [&self.on_regression, &self.on_not_cured]
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        Reaction::Run(l) => Some(l),
+                        _ => None,
+                    }),
+            )
+        };
+        let rollback_reaction = [&self.on_regression, &self.on_not_cured]
+            .iter()
+            .any(|r| **r == Reaction::Rollback);
+        let other_remedy = rollback_reaction
+            || lists().any(|l| {
+                any_step(l, &|s| {
+                    matches!(s, Step::FlagOff | Step::Rollback | Step::Repair)
+                })
+            });
+        let ships =
+            lists().any(|l| any_step(l, &|s| matches!(s, Step::Deploy(_) | Step::BlueGreen(_))));
+        if !other_remedy && !ships {
+            out.push(Stuck {
+                path: "steps".into(),
+                message: "the policy never changes anything".into(),
+                hint: "give it at least one of `flag_off`, `rollback`, `repair`, or `write_fix` followed by `deploy` or `blue_green`".into(),
+            });
+        } else if !other_remedy && self.max_hotfixes == Some(0) {
+            out.push(Stuck {
+                path: "max_hotfixes".into(),
+                message: "max_hotfixes is 0 and the policy's only move is a hotfix".into(),
+                hint: "raise max_hotfixes, or add `flag_off` or `rollback`".into(),
+            });
+        }
+        out
+    }
+}
+
+/// Whether any step of `list`, inside conditionals too, satisfies `f`.
+fn any_step(list: &[Step], f: &dyn Fn(&Step) -> bool) -> bool {
+    list.iter().any(|s| match s {
+        Step::If {
+            then, otherwise, ..
+        } => any_step(then, f) || any_step(otherwise, f),
+        other => f(other),
+    })
+}
+
+/// Checks one step list in order: a fix must be written before it is
+/// reviewed, tested or shipped, and shipped once written; a flag turned
+/// on must have been turned off first. `wrote` and `flagged` say what the
+/// enclosing list did before this one.
+fn check_list(list: &[Step], path: &str, wrote: bool, flagged: bool, out: &mut Vec<Stuck>) {
+    let mut wrote = wrote;
+    let mut flagged = flagged;
+    for (i, s) in list.iter().enumerate() {
+        let here = format!("{path}[{i}]");
+        match s {
+            Step::WriteFix => {
+                wrote = true;
+                let shipped_later = any_step(&list[i + 1..], &|s| {
+                    matches!(s, Step::Deploy(_) | Step::BlueGreen(_))
+                });
+                if !shipped_later {
+                    out.push(Stuck {
+                        path: here,
+                        message: "the fix written here is never shipped".into(),
+                        hint: "add a `deploy` or `blue_green` step after `write_fix`".into(),
+                    });
+                }
+            }
+            Step::Review | Step::Ci(_) | Step::Deploy(_) | Step::BlueGreen(_) if !wrote => {
+                out.push(Stuck {
+                    path: here,
+                    message: format!(
+                        "`{}` has no `write_fix` before it: there is nothing to {}",
+                        step_name(s),
+                        match s {
+                            Step::Review => "review",
+                            Step::Ci(_) => "test",
+                            _ => "ship",
+                        }
+                    ),
+                    hint: "put `write_fix` before it in the same list".into(),
+                });
+            }
+            Step::FlagOff => flagged = true,
+            Step::FlagOn if !flagged => out.push(Stuck {
+                path: here,
+                message: "`flag_on` has no `flag_off` before it: it would turn nothing back on"
+                    .into(),
+                hint: "put `flag_off` before it, or remove it".into(),
+            }),
+            Step::If {
+                then, otherwise, ..
+            } => {
+                check_list(then, &format!("{here}.then"), wrote, flagged, out);
+                check_list(otherwise, &format!("{here}.else"), wrote, flagged, out);
+                // Later steps may rely on what either branch did.
+                wrote |= any_step(then, &|s| *s == Step::WriteFix)
+                    || any_step(otherwise, &|s| *s == Step::WriteFix);
+                flagged |= any_step(then, &|s| *s == Step::FlagOff)
+                    || any_step(otherwise, &|s| *s == Step::FlagOff);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A step's name as scenario files write it.
+fn step_name(s: &Step) -> &'static str {
+    match s {
+        Step::Diagnose => "diagnose",
+        Step::FlagOff => "flag_off",
+        Step::FlagOn => "flag_on",
+        Step::Rollback => "rollback",
+        Step::WriteFix => "write_fix",
+        Step::Review => "review",
+        Step::Ci(_) => "ci",
+        Step::Deploy(_) => "deploy",
+        Step::BlueGreen(_) => "blue_green",
+        Step::Verify { .. } => "verify",
+        Step::Repair => "repair",
+        Step::If { .. } => "if",
+    }
 }

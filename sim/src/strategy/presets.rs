@@ -4,12 +4,14 @@
 //! |---|---|---|
 //! | `direct` | diagnose, write fix, fast CI, deploy to 100% | another hotfix (the cascade) |
 //! | `reviewed` | as `direct`, with a review | another hotfix |
-//! | `flag-disable` | flag off, then a reviewed, fully tested fix rolled out in stages, flag back on | roll the change back |
+//! | `flag-disable` | flag off, then a reviewed, fully tested fix rolled out in stages, flag back on | flag off again if a flag guards the bug, else roll the change back |
 //! | `staged` | reviewed fix, full CI, canary 1% → 5% → 25% → 100% with analysis | roll the change back |
 //! | `blue-green` | fast CI, deploy to the idle colour, smoke test, switch, watch | switch back, then roll back |
 //! | `rollback` | revert to the last known good release; if that does not cure, a reviewed hotfix | roll the change back |
 
-use super::policy::{Analysis, BlueGreen, CiLane, Policy, Reaction, Rollout, Stage, Step};
+use super::policy::{
+    Analysis, BlueGreen, CiLane, Condition, Policy, Reaction, Rollout, Stage, Step,
+};
 use crate::prob::Ratio;
 use crate::scenario::Scenario;
 use crate::time::SimDuration;
@@ -104,7 +106,13 @@ pub fn preset(name: &str, scenario: &Scenario) -> Option<Policy> {
                 Step::Deploy(canary_rollout()),
                 Step::FlagOn,
             ],
-            on_regression: Reaction::Rollback,
+            // A bug behind the flag (the fix's new code) is switched off
+            // again in seconds; anything else is rolled back.
+            on_regression: Reaction::Run(vec![Step::If {
+                condition: Condition::FlagGuardsFault,
+                then: vec![Step::FlagOff],
+                otherwise: vec![Step::Rollback],
+            }]),
             on_not_cured: Reaction::Repeat,
             max_hotfixes: None,
             max_hotfixes_per_regression: None,

@@ -48,6 +48,13 @@ pub enum StepSpec {
     Verify {
         secs: u64,
     },
+    Repair,
+    /// `{if: CONDITION, then: [...], else: [...]}`.
+    If {
+        condition: &'static str,
+        then: Vec<StepSpec>,
+        otherwise: Vec<StepSpec>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,42 +126,201 @@ impl PolicySpec {
     /// Raises every analysis interval to at least `scrape_secs`, as
     /// validation requires of a scenario scraping that often.
     pub fn fit_to_scrape(&mut self, scrape_secs: u64) {
-        let reactions = [&mut self.on_regression, &mut self.on_not_cured];
-        let extra = reactions.into_iter().flat_map(|r| match r {
-            Some(ReactionSpec::Run(steps)) => steps.iter_mut().collect::<Vec<_>>(),
-            _ => Vec::new(),
-        });
-        for step in self.steps.iter_mut().chain(extra) {
-            if let StepSpec::Deploy(RolloutSpec {
-                analysis: Some(a), ..
-            }) = step
-            {
-                a.interval_secs = a.interval_secs.max(scrape_secs);
+        fn fit(steps: &mut [StepSpec], scrape_secs: u64) {
+            for step in steps {
+                match step {
+                    StepSpec::Deploy(RolloutSpec {
+                        analysis: Some(a), ..
+                    }) => a.interval_secs = a.interval_secs.max(scrape_secs),
+                    StepSpec::If {
+                        then, otherwise, ..
+                    } => {
+                        fit(then, scrape_secs);
+                        fit(otherwise, scrape_secs);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        fit(&mut self.steps, scrape_secs);
+        for r in [&mut self.on_regression, &mut self.on_not_cured] {
+            if let Some(ReactionSpec::Run(steps)) = r {
+                fit(steps, scrape_secs);
             }
         }
     }
 
-    /// Every rollout the policy can use, in steps and reactions.
+    /// Every rollout the policy can use, in steps, branches and reactions.
     pub fn rollouts(&self) -> Vec<&RolloutSpec> {
-        let reactions = [&self.on_regression, &self.on_not_cured];
-        let extra = reactions.into_iter().flat_map(|r| match r {
-            Some(ReactionSpec::Run(steps)) => steps.iter().collect::<Vec<_>>(),
-            _ => Vec::new(),
-        });
-        self.steps
-            .iter()
-            .chain(extra)
-            .filter_map(|s| match s {
-                StepSpec::Deploy(r) => Some(r),
-                _ => None,
-            })
-            .collect()
+        fn collect<'a>(steps: &'a [StepSpec], out: &mut Vec<&'a RolloutSpec>) {
+            for s in steps {
+                match s {
+                    StepSpec::Deploy(r) => out.push(r),
+                    StepSpec::If {
+                        then, otherwise, ..
+                    } => {
+                        collect(then, out);
+                        collect(otherwise, out);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        collect(&self.steps, &mut out);
+        for r in [&self.on_regression, &self.on_not_cured] {
+            if let Some(ReactionSpec::Run(steps)) = r {
+                collect(steps, &mut out);
+            }
+        }
+        out
     }
+
+    /// Turns a drawn policy into one that can make progress, as
+    /// validation requires (see `Policy::stuck`): a fix is written before
+    /// it is reviewed, tested or shipped, and shipped once written; a flag
+    /// is turned on only after one was turned off; and the policy has some
+    /// move at all.
+    fn make_progress(&mut self) {
+        normalize(&mut self.steps, false, false);
+        if self.steps.is_empty() {
+            self.steps.push(StepSpec::Diagnose);
+        }
+        for r in [&mut self.on_regression, &mut self.on_not_cured] {
+            if let Some(ReactionSpec::Run(steps)) = r {
+                normalize(steps, false, false);
+                if steps.is_empty() {
+                    steps.push(StepSpec::Rollback);
+                }
+            }
+        }
+        let lists = [
+            Some(&self.steps),
+            run_list(&self.on_regression),
+            run_list(&self.on_not_cured),
+        ];
+        let rollback_reaction = [&self.on_regression, &self.on_not_cured]
+            .iter()
+            .any(|r| matches!(r, Some(ReactionSpec::Rollback)));
+        let other_remedy = rollback_reaction
+            || lists.iter().flatten().any(|l| {
+                any_spec(l, &|s| {
+                    matches!(s, StepSpec::FlagOff | StepSpec::Rollback | StepSpec::Repair)
+                })
+            });
+        let ships = lists.iter().flatten().any(|l| {
+            any_spec(l, &|s| {
+                matches!(s, StepSpec::Deploy(_) | StepSpec::BlueGreen { .. })
+            })
+        });
+        if !other_remedy && !ships {
+            self.steps.push(StepSpec::WriteFix);
+            self.steps.push(StepSpec::Deploy(RolloutSpec {
+                stages: vec![StageSpec {
+                    weight: 1.0,
+                    bake: None,
+                }],
+                analysis: None,
+            }));
+        }
+        if !other_remedy && self.max_hotfixes == Some(0) {
+            self.max_hotfixes = Some(1);
+            self.max_hotfixes_per_regression = self.max_hotfixes_per_regression.map(|p| p.min(1));
+        }
+    }
+}
+
+fn run_list(r: &Option<ReactionSpec>) -> Option<&Vec<StepSpec>> {
+    match r {
+        Some(ReactionSpec::Run(l)) => Some(l),
+        _ => None,
+    }
+}
+
+/// Whether any step of `list`, in branches too, satisfies `f`.
+fn any_spec(list: &[StepSpec], f: &dyn Fn(&StepSpec) -> bool) -> bool {
+    list.iter().any(|s| match s {
+        StepSpec::If {
+            then, otherwise, ..
+        } => any_spec(then, f) || any_spec(otherwise, f),
+        other => f(other),
+    })
+}
+
+/// The list-order part of [`PolicySpec::make_progress`], for one list and
+/// its branches; `wrote`/`flagged`: what came before in enclosing lists.
+fn normalize(steps: &mut Vec<StepSpec>, wrote: bool, flagged: bool) {
+    let mut wrote = wrote;
+    let mut flagged = flagged;
+    let mut out = Vec::with_capacity(steps.len() + 2);
+    for mut s in std::mem::take(steps) {
+        match &mut s {
+            StepSpec::WriteFix => wrote = true,
+            StepSpec::Review
+            | StepSpec::Ci { .. }
+            | StepSpec::Deploy(_)
+            | StepSpec::BlueGreen { .. }
+                if !wrote =>
+            {
+                out.push(StepSpec::WriteFix);
+                wrote = true;
+            }
+            StepSpec::FlagOff => flagged = true,
+            StepSpec::FlagOn if !flagged => continue,
+            StepSpec::If {
+                then, otherwise, ..
+            } => {
+                normalize(then, wrote, flagged);
+                normalize(otherwise, wrote, flagged);
+                if then.is_empty() {
+                    then.push(StepSpec::Rollback);
+                }
+                wrote |= any_spec(then, &|s| *s == StepSpec::WriteFix)
+                    || any_spec(otherwise, &|s| *s == StepSpec::WriteFix);
+                flagged |= any_spec(then, &|s| *s == StepSpec::FlagOff)
+                    || any_spec(otherwise, &|s| *s == StepSpec::FlagOff);
+            }
+            _ => {}
+        }
+        out.push(s);
+    }
+    // Every fix written is shipped later in the same list.
+    let last_fix = out.iter().rposition(|s| *s == StepSpec::WriteFix);
+    if let Some(i) = last_fix {
+        let shipped = any_spec(&out[i + 1..], &|s| {
+            matches!(s, StepSpec::Deploy(_) | StepSpec::BlueGreen { .. })
+        });
+        if !shipped {
+            out.push(StepSpec::Deploy(RolloutSpec {
+                stages: vec![StageSpec {
+                    weight: 1.0,
+                    bake: None,
+                }],
+                analysis: None,
+            }));
+        }
+    }
+    *steps = out;
 }
 
 fn write_steps(w: &mut String, steps: &[StepSpec], indent: &str) {
     for s in steps {
         let _ = match s {
+            StepSpec::Repair => writeln!(w, "{indent}- repair"),
+            StepSpec::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let _ = writeln!(w, "{indent}- if: {condition}");
+                let _ = writeln!(w, "{indent}  then:");
+                write_steps(w, then, &format!("{indent}    "));
+                if !otherwise.is_empty() {
+                    let _ = writeln!(w, "{indent}  else:");
+                    write_steps(w, otherwise, &format!("{indent}    "));
+                }
+                Ok(())
+            }
             StepSpec::Diagnose => writeln!(w, "{indent}- diagnose"),
             StepSpec::FlagOff => writeln!(w, "{indent}- flag_off"),
             StepSpec::FlagOn => writeln!(w, "{indent}- flag_on"),
@@ -266,7 +432,31 @@ pub fn step_spec() -> impl Strategy<Value = StepSpec> {
         Just(StepSpec::FlagOff),
         Just(StepSpec::FlagOn),
         (0u64..=1800).prop_map(|secs| StepSpec::Verify { secs }),
+        Just(StepSpec::Repair),
     ]
+}
+
+/// The conditions a scenario file can test.
+const CONDITIONS: [&str; 3] = [
+    "flag_guards_fault",
+    "fault_came_with_last_release",
+    "culprit_is_regression",
+];
+
+/// A conditional containment: the runbook's "flag if a flag covers it,
+/// else rollback if the last release brought it, else..." in pieces.
+fn conditional_spec() -> impl Strategy<Value = StepSpec> {
+    let arm = prop_oneof![
+        Just(vec![StepSpec::FlagOff]),
+        Just(vec![StepSpec::Rollback]),
+        fix_steps(),
+        Just(Vec::new()),
+    ];
+    (0usize..CONDITIONS.len(), arm.clone(), arm).prop_map(|(c, then, otherwise)| StepSpec::If {
+        condition: CONDITIONS[c],
+        then,
+        otherwise,
+    })
 }
 
 /// How a fix reaches production.
@@ -314,39 +504,45 @@ fn shaped_steps() -> impl Strategy<Value = Vec<StepSpec>> {
         proptest::option::weighted(0.85, fix_steps()),
         weighted(0.25),
         proptest::option::of(0u64..=1800),
+        proptest::option::weighted(0.2, conditional_spec()),
     )
-        .prop_map(|(diagnose, flag_off, rollback, fix, flag_on, verify)| {
-            let mut steps = Vec::new();
-            if diagnose {
-                steps.push(StepSpec::Diagnose);
-            }
-            if flag_off {
-                steps.push(StepSpec::FlagOff);
-            }
-            if rollback {
-                steps.push(StepSpec::Rollback);
-            }
-            steps.extend(fix.into_iter().flatten());
-            if flag_on {
-                steps.push(StepSpec::FlagOn);
-            }
-            if let Some(secs) = verify {
-                steps.push(StepSpec::Verify { secs });
-            }
-            if steps.is_empty() {
-                steps.push(StepSpec::Diagnose);
-            }
-            steps
-        })
+        .prop_map(
+            |(diagnose, flag_off, rollback, fix, flag_on, verify, conditional)| {
+                let mut steps = Vec::new();
+                if diagnose {
+                    steps.push(StepSpec::Diagnose);
+                }
+                if flag_off {
+                    steps.push(StepSpec::FlagOff);
+                }
+                if rollback {
+                    steps.push(StepSpec::Rollback);
+                }
+                steps.extend(conditional);
+                steps.extend(fix.into_iter().flatten());
+                if flag_on {
+                    steps.push(StepSpec::FlagOn);
+                }
+                if let Some(secs) = verify {
+                    steps.push(StepSpec::Verify { secs });
+                }
+                if steps.is_empty() {
+                    steps.push(StepSpec::Diagnose);
+                }
+                steps
+            },
+        )
 }
 
-/// `repeat`, `rollback`, `stop` or `{run: [a fix]}`.
+/// `repeat`, `rollback`, `stop`, `{run: [a fix]}` or `{run: [a
+/// conditional]}`.
 pub fn reaction_spec() -> impl Strategy<Value = ReactionSpec> {
     prop_oneof![
         Just(ReactionSpec::Repeat),
         Just(ReactionSpec::Rollback),
         Just(ReactionSpec::Stop),
         fix_steps().prop_map(ReactionSpec::Run),
+        conditional_spec().prop_map(|c| ReactionSpec::Run(vec![c])),
     ]
 }
 
@@ -371,13 +567,15 @@ pub fn policy_specs() -> impl Strategy<Value = PolicySpec> {
                 (Some(p), Some(m)) => Some(p.min(m)),
                 (p, _) => p,
             };
-            PolicySpec {
+            let mut p = PolicySpec {
                 name: POLICY_NAME.to_string(),
                 steps,
                 on_regression,
                 on_not_cured,
                 max_hotfixes: max,
                 max_hotfixes_per_regression: per,
-            }
+            };
+            p.make_progress();
+            p
         })
 }

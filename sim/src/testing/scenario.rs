@@ -123,6 +123,9 @@ pub struct TeamSpec {
     pub smoke_test: DistSpec,
     pub canary_bake: DistSpec,
     pub flag_propagation: DistSpec,
+    /// Repairing damaged data (always written, so irreversible faults can
+    /// be repaired).
+    pub repair: DistSpec,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -293,6 +296,7 @@ impl ScenarioSpec {
             ("smoke_test", &t.smoke_test),
             ("canary_bake", &t.canary_bake),
             ("flag_propagation", &t.flag_propagation),
+            ("repair", &t.repair),
         ] {
             let _ = writeln!(w, "  {key}: {}", dist(d));
         }
@@ -555,12 +559,13 @@ fn team_spec() -> impl Strategy<Value = TeamSpec> {
         dist_spec(60, 1200),
         dist_spec(1, 60),
     );
-    (alert, people, pipeline, rollout).prop_map(
+    (alert, people, pipeline, rollout, dist_spec(300, 3600)).prop_map(
         |(
             (threshold, window_mins, for_secs),
             (acknowledge, diagnose, write_fix, review),
             (ci_fast, ci_full, deploy, rollback),
             (traffic_switch, smoke_test, canary_bake, flag_propagation),
+            repair,
         )| TeamSpec {
             alert_window_secs: window_mins * 60,
             alert_threshold: permille(threshold),
@@ -577,6 +582,7 @@ fn team_spec() -> impl Strategy<Value = TeamSpec> {
             smoke_test,
             canary_bake,
             flag_propagation,
+            repair,
         },
     )
 }

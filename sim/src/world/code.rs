@@ -73,10 +73,17 @@ pub struct Defect {
     /// When it started to bite (faults: their onset; latent bugs: first
     /// traffic of a carrying build plus the delay).
     pub active_from: Option<SimTime>,
-    /// Lives in the data rather than the code: a rollback cannot remove it.
+    /// Damaged data rather than code: no build carries it, so neither a
+    /// rollback, a fix nor a switch of colour removes it; only a repair
+    /// does (see [`Defect::writes`]).
     pub in_data: bool,
-    /// Data defects only: cleaned up by a curing fix.
+    /// Data damage only: undone by a repair, and set again whenever the
+    /// code that writes it runs again.
     pub repaired: bool,
+    /// Code that corrupts data instead of failing requests itself (the code
+    /// side of an `irreversible` fault): the damaged data it writes, which
+    /// fails requests while it lasts.
+    pub writes: Option<DefectId>,
 }
 
 /// What a change sets out to fix.

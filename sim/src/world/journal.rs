@@ -56,7 +56,10 @@ pub enum EntryKind {
     SmokeTest,
     Flag,
     Verify,
+    Repair,
     Decision,
+    /// The response ended by a policy bound or a `stop` reaction.
+    Stop,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -154,8 +154,10 @@ pub struct World<'s> {
     pub(crate) apps: Vec<App>,
     pub(crate) flags: Vec<FlagState>,
     pub(crate) flag_service_up: bool,
-    /// Irreversible faults live in the data, per service.
+    /// Damaged data, per service: the data side of irreversible faults.
     data_defects: Vec<Vec<DefectId>>,
+    /// Per fault, the damaged data its code writes (irreversible faults).
+    pub(crate) damage_of: Vec<Option<DefectId>>,
     loads: Vec<Load>,
     loads_dirty: bool,
     counters: Vec<Vec<Counter>>,
@@ -226,6 +228,7 @@ impl<'s> World<'s> {
                 .collect(),
             flag_service_up: true,
             data_defects: vec![Vec::new(); n],
+            damage_of: Vec::new(),
             loads: vec![Load::default(); n],
             loads_dirty: true,
             counters: vec![Vec::new(); n],
@@ -264,7 +267,10 @@ impl<'s> World<'s> {
         w
     }
 
-    /// Builds the initial releases and plants the scenario's faults.
+    /// Builds the initial releases and plants the scenario's faults. An
+    /// `irreversible` fault is two defects: its code, which corrupts data
+    /// rather than failing requests, and the damaged data, which fails them
+    /// until a repair.
     fn install_faults(&mut self) {
         let sc = self.sc;
         // Fault defects first, so their ids are the fault ids.
@@ -280,11 +286,35 @@ impl<'s> World<'s> {
                 // Armed by its onset event, so the timeline shows the
                 // fault before the health change it causes.
                 active_from: None,
-                in_data: f.irreversible,
+                in_data: false,
                 repaired: false,
+                writes: None,
             });
             self.harmful.push(false);
             self.schedule(f.onset, Event::FaultOnset(fid));
+        }
+        self.damage_of = vec![None; sc.faults.len()];
+        for (i, f) in sc.faults.iter().enumerate() {
+            if !f.irreversible {
+                continue;
+            }
+            let damage = DefectId(self.defects.len() as u32);
+            self.defects.push(Defect {
+                origin: DefectOrigin::Fault(FaultId(i as u32)),
+                host: f.service,
+                victim: f.service,
+                effect: f.effect,
+                flag: None,
+                delay: SimDuration::ZERO,
+                active_from: None,
+                in_data: true,
+                repaired: false,
+                writes: None,
+            });
+            self.harmful.push(false);
+            self.defects[i].writes = Some(damage);
+            self.damage_of[i] = Some(damage);
+            self.data_defects[f.service.index()].push(damage);
         }
         for s in sc.service_ids() {
             let svc = sc.service(s);
@@ -295,10 +325,6 @@ impl<'s> World<'s> {
                     continue;
                 }
                 let d = DefectId(i as u32);
-                if f.irreversible {
-                    self.data_defects[s.index()].push(d);
-                    continue;
-                }
                 current.push(d);
                 if f.origin == crate::scenario::FaultOrigin::Predates {
                     previous.push(d);
@@ -446,6 +472,7 @@ impl<'s> World<'s> {
             Event::FaultOnset(f) => {
                 self.loads_dirty = true;
                 self.defects[f.index()].active_from = Some(self.now);
+
                 let fault = self.sc.fault(f);
                 self.journal.push(
                     self.now,
@@ -514,9 +541,68 @@ impl<'s> World<'s> {
     }
 
     fn root_of(&self, d: DefectId) -> Root {
-        match self.defects[d.index()].origin {
+        let defect = &self.defects[d.index()];
+        match defect.origin {
+            DefectOrigin::Fault(f) if defect.in_data => Root::Damage(f),
             DefectOrigin::Fault(f) => Root::Fault(f),
             DefectOrigin::Change(_) => Root::Regression(d),
+        }
+    }
+
+    /// The defect behind a root cause (`None` for the baseline).
+    pub(crate) fn defect_of_root(&self, root: Root) -> Option<DefectId> {
+        match root {
+            Root::Baseline => None,
+            // Fault defects share their fault's index.
+            Root::Fault(f) => Some(DefectId(f.0)),
+            Root::Damage(f) => self.damage_of[f.index()],
+            Root::Regression(d) => Some(d),
+        }
+    }
+
+    /// Whether code defect `d` runs on any build serving `s` with its path
+    /// taken: for code that corrupts data, whether it is writing.
+    fn runs_on(&self, d: DefectId, s: ServiceId) -> bool {
+        self.active(d)
+            && self.path_share(d) > 0.0
+            && self.apps[s.index()]
+                .cohorts()
+                .any(|(v, _)| self.versions[v.index()].defects.binary_search(&d).is_ok())
+    }
+
+    /// Code that corrupts data damages it again wherever it runs: damage
+    /// starts (or, after a repair, starts over) the moment the code writes.
+    fn spread_damage(&mut self, s: ServiceId) {
+        for i in 0..self.sc.faults.len() {
+            let (code, Some(damage)) = (DefectId(i as u32), self.damage_of[i]) else {
+                continue;
+            };
+            if self.defects[code.index()].host != s || !self.runs_on(code, s) {
+                continue;
+            }
+            let data = &mut self.defects[damage.index()];
+            if data.active_from.is_some() && !data.repaired {
+                continue;
+            }
+            let again = data.repaired;
+            data.active_from = Some(self.now);
+            data.repaired = false;
+            let fault = self.sc.fault(FaultId(i as u32));
+            self.journal.push(
+                self.now,
+                Actor::Service(self.sc.service(s).name.clone()),
+                EntryKind::FaultOnset,
+                format!(
+                    "fault `{}` {} data: {}",
+                    fault.name,
+                    if again {
+                        "corrupts repaired"
+                    } else {
+                        "corrupts"
+                    },
+                    fault.effect
+                ),
+            );
         }
     }
 
@@ -530,6 +616,7 @@ impl<'s> World<'s> {
         let mut loads: Vec<Load> = vec![Load::default(); sc.services.len()];
         for &s in &sc.topo_order {
             let svc = sc.service(s);
+            self.spread_damage(s);
             // Causes that hit every cohort of `s` alike.
             let mut shared: Vec<(Cause, f64)> = Vec::new();
             for &d in &self.data_defects[s.index()] {
@@ -588,7 +675,9 @@ impl<'s> World<'s> {
                 )];
                 for &d in &self.versions[version.index()].defects {
                     let defect = &self.defects[d.index()];
-                    if defect.victim == s && self.active(d) {
+                    // Code that corrupts data fails requests through the
+                    // damage it writes, not itself.
+                    if defect.victim == s && defect.writes.is_none() && self.active(d) {
                         let p = defect.effect.error_ratio() * self.path_share(d);
                         add_cause(
                             &mut independent,
@@ -679,12 +768,16 @@ impl<'s> World<'s> {
                         errors: drawn.failures,
                     }),
                 }
+                for &(cause, _) in &by_cause {
+                    if let Some(d) = self.defect_of_root(cause.root) {
+                        self.harmful[d.index()] = true;
+                    }
+                }
                 let tally = &mut self.tally[si];
                 tally.requests += drawn.requests;
                 tally.failures += drawn.failures;
                 for &(cause, k) in &by_cause {
-                    if let Some(d) = cause.root.map_defect() {
-                        self.harmful[d.index()] = true;
+                    if cause.root != Root::Baseline {
                         self.incident_failed += k;
                     }
                     match tally.by_cause.iter_mut().find(|(c, _)| *c == cause) {
@@ -823,6 +916,20 @@ impl<'s> World<'s> {
             .map_or(0, |&(_, n)| n)
     }
 
+    /// Whether nothing can change any more but for traffic noise: every
+    /// service has been within its SLO for the stability window, no alert
+    /// is pending or firing, and nothing is scheduled but scrapes (no fault
+    /// or latent bug still to bite, no operation running).
+    pub fn settled(&self) -> bool {
+        self.all_healthy_since
+            .is_some_and(|since| self.now - since >= self.sc.stability_window)
+            && self.alerts.iter().all(|a| *a == AlertState::Inactive)
+            && self
+                .queue
+                .iter()
+                .all(|Reverse((_, _, e))| *e == Event::Scrape)
+    }
+
     /// Since when every service has been healthy, if all are now.
     pub fn all_healthy_since(&self) -> Option<SimTime> {
         self.all_healthy_since
@@ -855,7 +962,7 @@ impl<'s> World<'s> {
         let hurting = self.loads.iter().any(|l| {
             l.by_cause
                 .iter()
-                .any(|(c, p)| matches!(c.root, Root::Fault(_)) && *p > 0.0)
+                .any(|(c, p)| matches!(c.root, Root::Fault(_) | Root::Damage(_)) && *p > 0.0)
         });
         let was = self.original_impact_log.last().is_some_and(|&(_, h)| h);
         if hurting != was {
@@ -887,21 +994,6 @@ impl<'s> World<'s> {
                 defect.active_from = Some(at);
                 self.schedule(at, Event::DefectOnset(d));
             }
-        }
-    }
-}
-
-trait MapDefect {
-    fn map_defect(self) -> Option<DefectId>;
-}
-
-impl MapDefect for Root {
-    fn map_defect(self) -> Option<DefectId> {
-        match self {
-            Root::Baseline => None,
-            // Fault defects share their fault's index.
-            Root::Fault(f) => Some(DefectId(f.0)),
-            Root::Regression(d) => Some(d),
         }
     }
 }

@@ -95,6 +95,10 @@ pub enum CompletedOp {
         flag: usize,
         enabled: bool,
     },
+    /// A repair of a service's damaged data finished.
+    Repair {
+        service: crate::scenario::ServiceId,
+    },
 }
 
 impl World<'_> {
@@ -186,6 +190,7 @@ impl World<'_> {
                     enabled: *enabled,
                 }
             }
+            OpKind::Repair { service } => CompletedOp::Repair { service: *service },
         };
         let at = self.now;
         let apps_after = self

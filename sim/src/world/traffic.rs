@@ -23,6 +23,9 @@ pub enum Root {
     Baseline,
     /// An injected fault.
     Fault(FaultId),
+    /// Data an injected fault damaged (an `irreversible` fault), failing
+    /// requests until repaired.
+    Damage(FaultId),
     /// A latent bug planted by one of the responders' changes.
     Regression(DefectId),
 }

@@ -57,7 +57,7 @@ fn should_detect_no_later_with_a_lower_alert_threshold() {
 
 /// A faster pipeline (CI lanes and deploys scaled down) never restores
 /// service later under `direct`, when the fix cannot go wrong: one fault,
-/// fixes that cure, no latent bugs.
+/// fixes that cure, no latent bugs, no damaged data.
 ///
 /// Narrowed for modelling reasons, not to pass: detection emerges from
 /// noisy scraped data at absolute times, so anything that makes the
@@ -66,7 +66,9 @@ fn should_detect_no_later_with_a_lower_alert_threshold() {
 /// noise and may be detected later; with a second fault, fixing the first
 /// one earlier can lower a caller's error ratio below the alert threshold
 /// so the second fault is never paged; a fix that does not cure makes the
-/// runner wait on the alert clearing, whose timing is noise. Without those,
+/// runner wait on the alert clearing, whose timing is noise; so does data
+/// an irreversible fault damaged, which the team repairs in the turn after
+/// the page fails to clear. Without those,
 /// every draw (people, CI, catches, cures) is the same on both sides, each
 /// pipeline duration is a monotone function of the same draw, and the cure
 /// lands no later.
@@ -80,6 +82,9 @@ fn should_restore_no_later_with_a_faster_pipeline() {
         |(case, quarters)| {
             let mut slow = case.spec.clone();
             slow.faults.truncate(1);
+            for f in &mut slow.faults {
+                f.irreversible = false;
+            }
             slow.risk.components.clear();
             slow.risk.fix_cures = 1.0;
             let mut fast = slow.clone();

@@ -345,16 +345,6 @@ impl World<'_> {
         let id = app.history.last().map(|h| h.0).unwrap_or(0) + 1;
         app.history.push((id, v, self.now));
         self.note_traffic(v);
-        // A curing fix at 100% also repairs data damaged by its target.
-        if let Some(c) = self.versions[v.index()].change {
-            let change = &self.changes[c.index()];
-            if change.cures {
-                let d = change.target_defect;
-                if self.defects[d.index()].in_data && self.defects[d.index()].host == s {
-                    self.defects[d.index()].repaired = true;
-                }
-            }
-        }
     }
 
     pub(super) fn finish_deployment(&mut self, number: u32, outcome: DeploymentOutcome) {

@@ -28,12 +28,18 @@ impl World<'_> {
         culprit: u32,
         rework_of: Option<u32>,
     ) -> Result<PullRequestView, OpError> {
-        let d = DefectId(culprit);
-        let defect = self
+        let mut d = DefectId(culprit);
+        let mut defect = self
             .defects
             .get(d.index())
             .cloned()
             .ok_or(OpError::UnknownCulprit(culprit))?;
+        // Code fixes damaged data no more than a rollback does: a fix for
+        // it is a fix for the fault's code.
+        if let (true, DefectOrigin::Fault(f)) = (defect.in_data, defect.origin) {
+            d = DefectId(f.0);
+            defect = self.defects[d.index()].clone();
+        }
         let sc = self.sc;
         // Pressure widens a fix: while the fault still fails requests the
         // team reaches for the quickest lever (`fix_touches`); once it is
@@ -103,6 +109,7 @@ impl World<'_> {
                         active_from: None,
                         in_data: false,
                         repaired: false,
+                        writes: None,
                     });
                     self.harmful.push(false);
                     latent.push(DefectId(self.defects.len() as u32 - 1));
@@ -116,12 +123,28 @@ impl World<'_> {
         }
         if let Some(c) = previous {
             let prev = &self.changes[c.index()];
-            latent = prev
+            // The bugs nobody caught are still in the code, now carried
+            // (and so blamed on) the new change: the old one never ships.
+            let kept: Vec<DefectId> = prev
                 .latent
                 .iter()
                 .copied()
                 .filter(|d| !prev.caught.contains(d))
                 .collect();
+            latent = kept
+                .into_iter()
+                .map(|d| {
+                    let old = &self.defects[d.index()];
+                    self.defects.push(Defect {
+                        origin: DefectOrigin::Change(change_id),
+                        active_from: None,
+                        ..old.clone()
+                    });
+                    self.harmful.push(false);
+                    DefectId(self.defects.len() as u32 - 1)
+                })
+                .collect();
+            let prev = &self.changes[c.index()];
             // A cure nobody questioned is kept as it was; one shown not to
             // work is rewritten with a fresh chance.
             if !prev.cure_failure_caught {
@@ -135,7 +158,7 @@ impl World<'_> {
         let touched: Vec<&str> = touches.iter().map(|&c| sc.component_name(c)).collect();
         let title = format!(
             "hotfix: {} ({})",
-            self.culprit_view(d, 0.0).summary,
+            self.culprit_summary(d),
             touched.join(", ")
         );
         // What a path labeler (e.g. actions/labeler) would add: the
@@ -195,15 +218,16 @@ impl World<'_> {
 
     /// Whether defect `d` fails any request right now.
     pub(super) fn defect_hurting(&mut self, d: DefectId) -> bool {
-        let root = match self.defects[d.index()].origin {
-            DefectOrigin::Fault(f) => Root::Fault(f),
-            DefectOrigin::Change(_) => Root::Regression(d),
+        // A fault hurts through its code or through the data it damaged.
+        let (root, damage) = match self.defects[d.index()].origin {
+            DefectOrigin::Fault(f) => (Root::Fault(f), Some(Root::Damage(f))),
+            DefectOrigin::Change(_) => (Root::Regression(d), None),
         };
         self.sc.service_ids().any(|s| {
             self.load(s)
                 .by_cause
                 .iter()
-                .any(|(c, p)| c.root == root && *p > 0.0)
+                .any(|(c, p)| (c.root == root || Some(c.root) == damage) && *p > 0.0)
         })
     }
 

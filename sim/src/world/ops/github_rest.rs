@@ -8,7 +8,6 @@ use crate::strategy::CiLane;
 use crate::time::SimTime;
 use crate::world::code::DefectId;
 use crate::world::journal::{Actor, EntryKind};
-use crate::world::traffic::Root;
 use crate::world::World;
 
 /// Labels that start the fast CI lane (the runbook's `hotfix` label).
@@ -153,11 +152,10 @@ impl World<'_> {
     pub fn top_culprit(&mut self) -> Option<u32> {
         let mut best: Option<(DefectId, f64)> = None;
         for s in self.sc.service_ids() {
-            for &(cause, p) in &self.load(s).by_cause {
-                let d = match cause.root {
-                    Root::Baseline => continue,
-                    Root::Fault(f) => DefectId(f.0),
-                    Root::Regression(d) => d,
+            let causes = self.load(s).by_cause.clone();
+            for (cause, p) in causes {
+                let Some(d) = self.defect_of_root(cause.root) else {
+                    continue;
                 };
                 if best.is_none_or(|(_, q)| p > q) {
                     best = Some((d, p));

@@ -35,6 +35,7 @@ pub(crate) struct Counts {
     pub flag_flips: u32,
     pub deploy_actions: u64,
     pub flag_actions: u64,
+    pub repairs: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +65,9 @@ pub(crate) enum OpKind {
     Flag {
         flag: usize,
         enabled: bool,
+    },
+    Repair {
+        service: ServiceId,
     },
 }
 
@@ -189,20 +193,38 @@ pub enum CulpritKind {
     Regression,
 }
 
-/// One culprit behind a service's errors.
+/// One culprit behind a service's errors, as the on-call engineer finds it
+/// in logs, traces and the deploy history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CulpritView {
     /// Opaque handle to pass back when writing a fix.
     pub id: u32,
     pub kind: CulpritKind,
-    /// The service whose code carries it (where a fix goes).
+    /// The service whose code (or data) carries it: where a fix goes.
     pub host: String,
-    /// Its share of the diagnosed service's requests failing.
+    /// The service whose requests it fails.
+    pub victim: String,
+    /// The dependency through which its failures reach the diagnosed
+    /// service, when they do not fail there directly.
+    pub via: Option<String>,
+    /// Its share of the diagnosed service's requests failing now.
     pub error_ratio: f64,
+    /// Failing requests (or writing bad data) now; `false` when a flag that
+    /// is off contains it.
+    pub active: bool,
     /// The flag guarding its code path, if any.
     pub flag: Option<String>,
     /// For regressions: the pull request that introduced it.
     pub introduced_by: Option<u32>,
+    /// A serving build introduced it and the build before that one is free
+    /// of it: a rollback of that release removes it.
+    pub came_with_last_release: bool,
+    /// Damaged data: no rollback or fix removes it, only a repair, once
+    /// nothing writes it any more.
+    pub data_damage: bool,
+    /// For damaged data: the culprit whose code is still writing it, if it
+    /// runs.
+    pub written_by: Option<u32>,
     pub summary: String,
 }
 
@@ -304,6 +326,7 @@ impl World<'_> {
                 );
             }
             OpKind::Switch { pr, to_new } => self.finish_switch(pr, to_new),
+            OpKind::Repair { service } => self.finish_repair(service),
             OpKind::Flag { flag, enabled } => {
                 let name = self.sc.flags[flag].name.clone();
                 // A later toggle of the same flag wins, even if its change
@@ -409,6 +432,9 @@ impl World<'_> {
                 OpKind::Switch { pr, .. } => format!("traffic switch of PR #{pr}"),
                 OpKind::Flag { flag, .. } => {
                     format!("propagation of flag {}", self.sc.flags[*flag].name)
+                }
+                OpKind::Repair { service } => {
+                    format!("repair of {}'s data", self.sc.service(*service).name)
                 }
             };
             self.say(
