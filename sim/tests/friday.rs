@@ -103,3 +103,41 @@ fn friday_comparison_matches_the_story() {
         );
     }
 }
+
+/// Every run is counted: over 1,000 seeds, every strategy of the Friday
+/// scenario (the built-ins and the file's own policies) applies, and every
+/// one of its replays ends in an outcome the statistics count. A replay
+/// that broke mid-response (`failed`) or turned "not applicable" after the
+/// team had acted would fall out of the statistics; here there are none.
+#[test]
+fn every_friday_replay_is_counted() {
+    use gameday_sim::score::Outcome;
+    let sc = friday_cascade();
+    let policies: Vec<_> = BUILTIN
+        .iter()
+        .map(|n| preset(n, &sc).unwrap())
+        .chain(sc.policies.iter().cloned())
+        .collect();
+    assert!(
+        policies.len() > BUILTIN.len(),
+        "the file has its own policies"
+    );
+    let scores = sweep(&sc, &policies, RUNS, 1, 0).unwrap();
+    for (p, scores) in policies.iter().zip(&scores) {
+        assert_eq!(scores.len() as u64, RUNS, "{}", p.name);
+        let lost: Vec<String> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.outcome.counted())
+            .map(|(i, s)| format!("seed {}: {:?}", i + 1, s.outcome))
+            .take(5)
+            .collect();
+        assert!(lost.is_empty(), "{} drops replays: {lost:?}", p.name);
+        let summary = Summary::of(&p.name, scores, 1);
+        assert_eq!(summary.applicable_runs as u64, RUNS, "{}", p.name);
+        // The outcome and the MTTR never disagree.
+        for s in scores {
+            assert_eq!(s.mttr.is_some(), s.outcome == Outcome::Restored);
+        }
+    }
+}

@@ -129,4 +129,4 @@ pub fn conclude(world: &mut World<'_>, ended: Ended) -> Score {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

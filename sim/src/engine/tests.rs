@@ -7,11 +7,11 @@ use crate::scenario::*;
 use crate::strategy::presets::preset;
 use crate::time::{SimDuration, SimTime, WallClock};
 
-fn fixed(s: u64) -> DurationDist {
+pub(crate) fn fixed(s: u64) -> DurationDist {
     DurationDist::fixed(SimDuration::from_secs(s))
 }
 
-fn r(x: f64) -> Ratio {
+pub(crate) fn r(x: f64) -> Ratio {
     Ratio::new(x).unwrap()
 }
 
@@ -214,7 +214,7 @@ fn errors_compose_as_independent_failures() {
     assert!((w.true_error_ratio(ServiceId(0)) - 0.19).abs() < 1e-12);
 }
 
-fn flagged() -> Scenario {
+pub(crate) fn flagged() -> Scenario {
     let mut sc = one_service();
     sc.flags = vec![Flag {
         name: "new_checkout".into(),
@@ -428,7 +428,7 @@ fn failures_add_up_over_causes_in_every_service() {
 
 /// Every change to `api` plants a crash that bites a minute after it takes
 /// traffic: each hotfix breaks the service again (the cascade).
-fn always_regresses(fix_cures: f64) -> Scenario {
+pub(crate) fn always_regresses(fix_cures: f64) -> Scenario {
     let mut sc = one_service();
     sc.risk.fix_cures = r(fix_cures);
     sc.risk.components = vec![(

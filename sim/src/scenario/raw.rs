@@ -541,7 +541,7 @@ pub(crate) enum RawStep {
     },
 }
 
-pub(crate) const NAMED_STEPS: [&str; 7] = [
+pub(crate) const NAMED_STEPS: [&str; 8] = [
     "diagnose",
     "flag_off",
     "flag_on",
@@ -549,6 +549,7 @@ pub(crate) const NAMED_STEPS: [&str; 7] = [
     "write_fix",
     "review",
     "repair",
+    "deploy",
 ];
 const MAP_STEPS: [&str; 5] = ["ci", "deploy", "blue_green", "verify", "if"];
 const IF_KEYS: [&str; 3] = ["if", "then", "else"];
@@ -559,7 +560,7 @@ impl<'de> Deserialize<'de> for RawStep {
         impl<'de> Visitor<'de> for V {
             type Value = RawStep;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a step: one of `diagnose`, `flag_off`, `flag_on`, `rollback`, `write_fix`, `review`, `repair`, a map with one key `ci`, `deploy`, `blue_green` or `verify`, or `{if: CONDITION, then: [...], else: [...]}`")
+                f.write_str("a step: one of `diagnose`, `flag_off`, `flag_on`, `rollback`, `write_fix`, `review`, `repair`, `deploy` (straight to 100%), a map with one key `ci`, `deploy`, `blue_green` or `verify`, or `{if: CONDITION, then: [...], else: [...]}`")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<RawStep, E> {
                 if NAMED_STEPS.contains(&v) {

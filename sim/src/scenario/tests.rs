@@ -40,7 +40,7 @@ fn embedded_scenario_is_valid() {
     );
     assert!(matches!(sc.faults[0].fix_touches[0], Component::Library(_)));
     assert_eq!(sc.clock.label(sc.faults[0].onset), "Fri 16:47:00");
-    assert_eq!(sc.policies.len(), 1);
+    assert_eq!(sc.policies.len(), 2);
 }
 
 #[test]
@@ -209,6 +209,49 @@ fn every_problem_is_located_and_explained() {
             "baseline_error_ratio: 0.06",
             "at or above the alert threshold",
             "baseline_error_ratio: 0.06",
+        ),
+        // Policies that cannot make progress.
+        (
+            "  - name: runbook\n",
+            "  - name: unshipped\n    steps:\n      - diagnose\n      - write_fix # never deployed\n      - verify: 5m\n    on_regression: rollback\n  - name: runbook\n",
+            "policy `unshipped` cannot make progress: the fix written here is never shipped",
+            "write_fix # never deployed",
+        ),
+        (
+            "      - diagnose\n      - write_fix\n      - ci: fast",
+            "      - diagnose\n      - ci: fast",
+            "`ci` has no `write_fix` before it: there is nothing to test",
+            "      - ci: fast",
+        ),
+        (
+            "        then: [flag_off, write_fix, review, { ci: full }, deploy, flag_on]",
+            "        then: [flag_on]",
+            "`flag_on` has no `flag_off` before it",
+            "        then: [flag_on]",
+        ),
+        (
+            "    on_regression: rollback\n    on_not_cured: repeat",
+            "    on_regression: stop\n    on_not_cured: repeat\n    max_hotfixes: 0",
+            "max_hotfixes is 0 and the policy's only move is a hotfix",
+            "max_hotfixes: 0",
+        ),
+        (
+            "  - name: runbook\n",
+            "  - name: watcher\n    steps: [diagnose, { verify: 5m }]\n    on_regression: stop\n    on_not_cured: stop\n  - name: runbook\n",
+            "policy `watcher` cannot make progress: the policy never changes anything",
+            "steps: [diagnose, { verify: 5m }]",
+        ),
+        (
+            "            then: [rollback]",
+            "            then: [rollbak]",
+            "unknown variant `rollbak`",
+            "then: [rollbak]",
+        ),
+        (
+            "      - if: flag_guards_fault",
+            "      - if: flag_guards_faults",
+            "unknown condition `flag_guards_faults`",
+            "if: flag_guards_faults",
         ),
         (
             "dependencies:\n",

@@ -803,6 +803,7 @@ fn steps_at(cx: &mut Ctx<'_>, path: &str, raw: &[RawStep], depth: usize) -> Opti
                 "rollback" => Some(Step::Rollback),
                 "write_fix" => Some(Step::WriteFix),
                 "repair" => Some(Step::Repair),
+                "deploy" => Some(Step::Deploy(strategy::Rollout::all_at_once())),
                 _ => Some(Step::Review),
             },
             RawStep::If {

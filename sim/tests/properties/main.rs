@@ -28,6 +28,7 @@ mod cascade;
 mod determinism;
 mod flags;
 mod generators;
+mod liveness;
 mod monotonic;
 mod rollback;
 mod rollout;

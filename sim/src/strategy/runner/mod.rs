@@ -30,6 +30,8 @@
 
 mod memory;
 mod steps;
+#[cfg(test)]
+mod tests;
 
 use memory::{Memory, Tried};
 
