@@ -67,7 +67,7 @@ pub enum Command {
     /// someone waits (POST /gameday/v1/wait); with --strategy the responders
     /// follow it up to --at and the world stays frozen there.
     ///
-    /// Example: gameday mocks --seed 4 --at 17:30, then
+    /// Example: gameday mocks --seed 11 --at 17:30, then
     /// promtool query instant http://127.0.0.1:9090 'up'
     Mocks(MocksArgs),
 }

@@ -27,7 +27,7 @@ fn should_run_the_embedded_friday_scenario_without_arguments() {
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("friday-cascade · strategy direct · seed 4"),
+        out.contains("friday-cascade · strategy direct · seed 11"),
         "{out}"
     );
     assert!(out.contains("Fri 16:47:00"), "{out}");

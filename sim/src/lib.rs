@@ -2,14 +2,14 @@
 //! response strategies and their scoring.
 //!
 //! A replay in four lines — the embedded Friday cascade, the rushed direct
-//! hotfix, seed 4:
+//! hotfix, seed 11:
 //!
 //! ```
 //! use gameday_sim::{engine, scenario, strategy::presets};
 //!
 //! let sc = scenario::friday_cascade();
 //! let direct = presets::preset("direct", &sc).unwrap();
-//! let replay = engine::replay(&sc, &direct, 4);
+//! let replay = engine::replay(&sc, &direct, 11);
 //! assert!(replay.score.regressions.iter().any(|r| r.service == "login"));
 //! ```
 //!

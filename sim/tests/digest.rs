@@ -58,7 +58,7 @@ fn fixed_seed_replays_are_pinned() {
     }
     assert_eq!(
         sha(all.as_bytes()),
-        "6d13585232a3c8fac401a3509bcf9c9746f7228ab50a106eefd713cb42204422",
+        "92baeb00c15a1c587e1a7f5baef177f53f993cbfc9bee3a63a531ff8250eb670",
         "replay values changed"
     );
 }

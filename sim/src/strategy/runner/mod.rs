@@ -427,7 +427,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
     fn diagnose(&mut self, target: &str) -> Result<Vec<CulpritView>, Flow> {
         if self.policy.steps.contains(&Step::Diagnose) {
             let d = self.crew.next(Task::Diagnose);
-            self.cp.sleep(d)?;
+            self.busy(d)?;
         }
         Ok(self.cp.diagnose(target)?.culprits)
     }
@@ -450,6 +450,51 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 .then(|| culprits.iter().filter(|c| !c.active).find(open).cloned())
                 .flatten()
         })
+    }
+
+    /// Waits for `until` while working an incident: a page that fires
+    /// meanwhile is acknowledged at once (someone on the team is at the
+    /// keyboard; the pager does not wait for the current task), and the
+    /// wait goes on for what is left of `within`. Off an incident, a plain
+    /// wait.
+    fn wait_paged(&mut self, until: WaitFor, within: SimDuration) -> Result<Waited, Flow> {
+        if !self.engaged {
+            return Ok(self.cp.wait(&until, within)?);
+        }
+        let deadline = self.cp.now()? + within;
+        loop {
+            let now = self.cp.now()?;
+            let left = deadline.saturating_since(now);
+            let mut any = match &until {
+                WaitFor::AnyOf(all) => all.clone(),
+                one => vec![one.clone()],
+            };
+            any.push(WaitFor::AlertFiring {
+                except: self.mem.acked.clone(),
+            });
+            let waited = self.cp.wait(&WaitFor::AnyOf(any), left)?;
+            if waited != Waited::Met {
+                return Ok(waited);
+            }
+            let firing = self.cp.firing_alerts()?;
+            let new: Vec<String> = firing
+                .iter()
+                .filter(|s| !self.mem.acked.contains(s))
+                .cloned()
+                .collect();
+            if new.is_empty() {
+                return Ok(Waited::Met);
+            }
+            for s in new {
+                self.cp.acknowledge(&s)?;
+                self.mem.acked.push(s);
+            }
+        }
+    }
+
+    /// The team is busy for `d` (diagnosing, writing, baking).
+    fn busy(&mut self, d: SimDuration) -> Result<(), Flow> {
+        self.wait_paged(WaitFor::Time, d).map(|_| ())
     }
 
     fn wait_resolved(&mut self, target: &str, within: SimDuration) -> Result<Waited, Flow> {

@@ -199,7 +199,7 @@ impl<C: ControlPlane> Runner<'_, C> {
                     return Ok(true);
                 }
                 let d = self.crew.next(Task::WriteFix);
-                self.cp.sleep(d)?;
+                self.busy(d)?;
                 let pr = self
                     .cp
                     .open_pull_request(culprit.id, inc.rework_of.take())?;
@@ -307,8 +307,8 @@ impl<C: ControlPlane> Runner<'_, C> {
 
     fn set_flag(&mut self, flag: &str, enabled: bool) -> Result<(), Flow> {
         self.cp.set_flag(flag, enabled)?;
-        self.cp.wait(
-            &WaitFor::FlagPropagated {
+        self.wait_paged(
+            WaitFor::FlagPropagated {
                 flag: flag.to_string(),
             },
             SimDuration::from_mins(30),
@@ -377,8 +377,7 @@ impl<C: ControlPlane> Runner<'_, C> {
             return Ok(());
         }
         self.cp.repair(&service)?;
-        self.cp
-            .wait(&WaitFor::RepairDone { service }, PIPELINE_WAIT)?;
+        self.wait_paged(WaitFor::RepairDone { service }, PIPELINE_WAIT)?;
         inc.acted = true;
         self.acted = true;
         inc.tried = Tried::Repaired;
@@ -421,8 +420,7 @@ impl<C: ControlPlane> Runner<'_, C> {
     }
 
     fn settle(&mut self, pr: u32) -> Result<(), Flow> {
-        self.cp
-            .wait(&WaitFor::PullRequestSettled { number: pr }, PIPELINE_WAIT)?;
+        self.wait_paged(WaitFor::PullRequestSettled { number: pr }, PIPELINE_WAIT)?;
         Ok(())
     }
 
@@ -434,8 +432,8 @@ impl<C: ControlPlane> Runner<'_, C> {
     }
 
     fn wait_idle(&mut self, apps: &[String]) -> Result<(), Flow> {
-        self.cp.wait(
-            &WaitFor::AppsIdle {
+        self.wait_paged(
+            WaitFor::AppsIdle {
                 apps: apps.to_vec(),
             },
             SimDuration::from_mins(60),
@@ -476,7 +474,7 @@ impl<C: ControlPlane> Runner<'_, C> {
             };
             let passed = match &rollout.analysis {
                 None => {
-                    self.cp.sleep(bake)?;
+                    self.busy(bake)?;
                     true
                 }
                 Some(a) => self.analyse(&apps, a, bake)?,
@@ -495,7 +493,7 @@ impl<C: ControlPlane> Runner<'_, C> {
         let mut failures = 0u32;
         while elapsed < bake {
             let step = a.interval.min(bake.saturating_sub(elapsed));
-            self.cp.sleep(step)?;
+            self.busy(step)?;
             elapsed = elapsed + step;
             let mut failed = false;
             for app in apps {
