@@ -100,7 +100,7 @@ fn last_activity(w: &World<'_>) -> Option<SimTime> {
         .iter()
         .filter(|e| matches!(e.actor, Actor::Responder | Actor::Pipeline | Actor::Flags))
         .map(|e| e.at)
-        .last()
+        .next_back()
 }
 
 /// No alert is firing at `end`, and none fired in the stretch before it.
