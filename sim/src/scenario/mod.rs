@@ -1,15 +1,18 @@
 //! Scenario files: YAML in, a validated [`Scenario`] out.
 //!
-//! Parsing happens in two passes, so that every problem is reported with the
+//! Parsing happens in passes, so that every problem is reported with the
 //! file, line, column and the path of the field:
 //! 1. [`raw`] deserializes YAML into plain structs that only check types and
 //!    reject unknown fields;
 //! 2. [`validate`] resolves names to ids, parses durations and
 //!    distributions, checks ranges and the dependency graph, and collects
-//!    every error it finds rather than stopping at the first.
+//!    every error it finds rather than stopping at the first;
+//! 3. [`coherence`] checks the validated model as a whole: no impact before
+//!    the first fault, a fix that can cure every fault.
 //!
 //! The engine never sees YAML: it takes a `&Scenario`.
 
+mod coherence;
 mod error;
 mod locate;
 pub mod model;
