@@ -3,7 +3,8 @@
 //! Parsing happens in passes, so that every problem is reported with the
 //! file, line, column and the path of the field:
 //! 1. [`raw`] deserializes YAML into plain structs that only check types and
-//!    reject unknown fields;
+//!    reject unknown fields, and [`structure`] finds every such error, not
+//!    just serde's first;
 //! 2. [`validate`] resolves names to ids, parses durations and
 //!    distributions, checks ranges and the dependency graph, and collects
 //!    every error it finds rather than stopping at the first;
@@ -18,6 +19,7 @@ mod locate;
 pub mod model;
 mod raw;
 pub mod schema;
+mod structure;
 mod validate;
 
 #[cfg(test)]
