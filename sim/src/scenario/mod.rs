@@ -14,6 +14,7 @@
 //! The engine never sees YAML: it takes a `&Scenario`.
 
 mod coherence;
+mod embedded;
 mod error;
 mod locate;
 pub mod model;
@@ -25,6 +26,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use embedded::{embedded, Embedded, EMBEDDED, STARTER_NAME, STARTER_YAML};
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 
