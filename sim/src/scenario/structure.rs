@@ -626,8 +626,8 @@ mod tests {
                 "unknown field `teams` (hint: did you mean `team`?)",
             ),
             (
-                "      - diagnose\n",
-                "      - { if: flag_guards_fault, than: [flag_off] }\n",
+                "      - diagnose\n      - write_fix\n",
+                "      - { if: flag_guards_fault, than: [flag_off] }\n      - write_fix\n",
                 "unknown field `than`",
             ),
         ];
