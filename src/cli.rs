@@ -46,9 +46,30 @@ pub enum Command {
     /// Example: gameday compare --runs 1000 --strategies direct,staged,flag-disable
     /// --format junit --out gameday.xml --max-mttr-p90 45m --max-regression-rate 0.05
     Compare(CompareArgs),
+    /// Write a small, commented starter scenario to edit into your own.
+    ///
+    /// Two services, a shared library, one fault behind a flag, a team and
+    /// a runbook policy with a conditional step; it validates and runs as
+    /// written. Refuses to overwrite an existing file unless --force.
+    ///
+    /// Example: gameday init my-incident.yaml, then
+    /// gameday validate my-incident.yaml and gameday compare my-incident.yaml
+    Init(InitArgs),
+    /// Show the scenarios built into gameday, to start from one.
+    ///
+    /// Example: gameday scenario show > my.yaml prints the Friday cascade
+    /// byte for byte; gameday scenario list names every embedded scenario.
+    #[command(subcommand)]
+    Scenario(ScenarioCommand),
     /// Check a scenario file and report every problem with its line and column.
     ///
+    /// Structural problems (missing fields, wrong types, misspelt keys) and
+    /// semantic ones (unknown names, ranges, cycles, a baseline outside its
+    /// SLO, a fault no fix can cure) are each reported together.
+    ///
     /// Exit code 0 when valid, 2 when not.
+    ///
+    /// Example: gameday validate scenarios/*.yaml
     Validate(ValidateArgs),
     /// Print the JSON Schema of scenario files (for editor autocompletion),
     /// or with --report, of a report's JSON.
@@ -272,4 +293,29 @@ pub struct ValidateArgs {
     /// Scenario YAML file(s) to check
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Where to write the starter scenario
+    #[arg(default_value = "scenario.yaml")]
+    pub path: PathBuf,
+    /// Overwrite PATH if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScenarioCommand {
+    /// Print an embedded scenario's YAML exactly as shipped.
+    ///
+    /// Example: gameday scenario show > my.yaml (the Friday cascade), or
+    /// gameday scenario show starter
+    Show {
+        /// Which one (see `gameday scenario list`)
+        #[arg(default_value = "friday-cascade")]
+        name: String,
+    },
+    /// List the embedded scenarios.
+    List,
 }

@@ -2,6 +2,8 @@
 //! calls the simulator, and renders the result.
 
 mod compare;
+mod embedded;
+mod init;
 mod mocks;
 mod report;
 mod run;
@@ -18,6 +20,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Init(args) => init::init(args),
+        Command::Scenario(command) => embedded::scenario(command),
         Command::Validate(args) => validate(&args.files),
         Command::Schema(args) => {
             let schema = match args.report {

@@ -1,25 +1,32 @@
 //! Scenario files: YAML in, a validated [`Scenario`] out.
 //!
-//! Parsing happens in two passes, so that every problem is reported with the
+//! Parsing happens in passes, so that every problem is reported with the
 //! file, line, column and the path of the field:
 //! 1. [`raw`] deserializes YAML into plain structs that only check types and
-//!    reject unknown fields;
+//!    reject unknown fields, and [`structure`] finds every such error, not
+//!    just serde's first;
 //! 2. [`validate`] resolves names to ids, parses durations and
 //!    distributions, checks ranges and the dependency graph, and collects
-//!    every error it finds rather than stopping at the first.
+//!    every error it finds rather than stopping at the first;
+//! 3. [`coherence`] checks the validated model as a whole: no impact before
+//!    the first fault, a fix that can cure every fault.
 //!
 //! The engine never sees YAML: it takes a `&Scenario`.
 
+mod coherence;
+mod embedded;
 mod error;
 mod locate;
 pub mod model;
 mod raw;
 pub mod schema;
+mod structure;
 mod validate;
 
 #[cfg(test)]
 mod tests;
 
+pub use embedded::{embedded, Embedded, EMBEDDED, STARTER_NAME, STARTER_YAML};
 pub use error::{ScenarioError, ScenarioErrors};
 pub use model::*;
 

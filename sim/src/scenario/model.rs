@@ -173,6 +173,12 @@ impl Service {
     pub fn error_budget_ratio(&self) -> f64 {
         1.0 - self.slo.get()
     }
+    /// Whether a service failing this share of its requests is within its
+    /// SLO: the one definition of healthy, used by the world's ground truth
+    /// and by validation (a baseline must pass it).
+    pub fn within_slo(&self, error_ratio: f64) -> bool {
+        error_ratio <= self.error_budget_ratio() + 1e-12
+    }
     /// Requests the error budget allows to fail over one SLO window.
     pub fn error_budget_requests(&self) -> f64 {
         self.error_budget_ratio() * self.rps * self.slo_window.as_secs_f64()

@@ -10,7 +10,7 @@ use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
-use super::error::{ScenarioError, ScenarioErrors};
+use super::error::ScenarioErrors;
 
 /// A duration as written: `30s`, `5m`, `2h`, `30d`, `1h30m`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -715,35 +715,9 @@ impl JsonSchema for RawReaction {
     }
 }
 
-/// Deserializes the text; a syntax or type error becomes one located error.
+/// Deserializes the text; on failure, every structural error of the file
+/// is found and located ([`super::structure`]).
 pub(crate) fn from_yaml(source: &str, text: &str) -> Result<RawScenario, ScenarioErrors> {
-    serde_norway::from_str::<RawScenario>(text).map_err(|e| {
-        let (line, column) = match e.location() {
-            Some(l) => (Some(l.line()), Some(l.column())),
-            None => (None, None),
-        };
-        // serde_norway prefixes the path ("services.payment: ...") and
-        // suffixes the location; split them off to format like other errors.
-        let mut message = e.to_string();
-        if let Some(i) = message.rfind(" at line ") {
-            message.truncate(i);
-        }
-        let (path, message) = match message.split_once(": ") {
-            Some((p, m)) if !p.contains(' ') => (p.to_string(), m.to_string()),
-            _ => (String::new(), message),
-        };
-        let hint = if message.starts_with("unknown field") {
-            Some("check the spelling; `gameday schema` lists every field".to_string())
-        } else {
-            None
-        };
-        ScenarioErrors::single(ScenarioError {
-            file: source.to_string(),
-            line,
-            column,
-            path,
-            message,
-            hint,
-        })
-    })
+    serde_norway::from_str::<RawScenario>(text)
+        .map_err(|first| super::structure::errors(source, text, first))
 }

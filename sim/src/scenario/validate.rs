@@ -206,7 +206,12 @@ pub(crate) fn validate(
     let scenario = build(&mut cx, raw);
     if cx.errors.is_empty() {
         if let Some(s) = scenario {
-            return Ok(s);
+            for f in super::coherence::check(&s) {
+                cx.err_hint(&f.path, f.message, f.hint);
+            }
+            if cx.errors.is_empty() {
+                return Ok(s);
+            }
         }
     }
     // File order, then by message for ties.

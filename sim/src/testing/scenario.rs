@@ -84,6 +84,14 @@ pub enum EffectSpec {
     Latency { added_ms: u64, timeouts: f64 },
 }
 
+impl EffectSpec {
+    /// Whether it fails no request at all (latency without timeouts).
+    pub fn fails_none(&self) -> bool {
+        matches!(*self, EffectSpec::Latency { timeouts, .. } if timeouts == 0.0)
+            || *self == EffectSpec::ErrorRatio(0.0)
+    }
+}
+
 /// A duration distribution, in whole seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DistSpec {
@@ -734,16 +742,38 @@ impl Genome {
                     names
                 })
             };
+            let mut fix_touches = touch(&g.fix_touches);
+            let calm_fix_touches = touch(&g.calm_fix_touches);
+            // Validation refuses a fault no fix can cure: keep the rushed
+            // fix on the fault's service unless a calm one cures it after
+            // a flag or a rollback contains it.
+            let host = name_of(service);
+            let reaches = |list: &Option<Vec<String>>| match list {
+                None => true,
+                Some(l) => l.iter().any(|c| {
+                    *c == host
+                        || libraries
+                            .iter()
+                            .any(|lib| lib.name == *c && lib.used_by.contains(&host))
+                }),
+            };
+            let containable = path.is_some() || !g.predates || g.effect.fails_none();
+            let curable = reaches(&fix_touches) || (reaches(&calm_fix_touches) && containable);
+            if !curable {
+                if let Some(l) = &mut fix_touches {
+                    l.push(host.clone());
+                }
+            }
             faults.push(FaultSpec {
                 name: format!("fault-{i}"),
                 onset_secs: g.onset_secs,
-                service: name_of(service),
+                service: host,
                 path,
                 effect: g.effect,
                 last_release: !g.predates,
                 irreversible: g.irreversible,
-                fix_touches: touch(&g.fix_touches),
-                calm_fix_touches: touch(&g.calm_fix_touches),
+                fix_touches,
+                calm_fix_touches,
             });
         }
         for (i, (s, g)) in self.spare_flags.iter().enumerate() {

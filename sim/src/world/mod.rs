@@ -864,7 +864,7 @@ impl<'s> World<'s> {
         for s in self.sc.service_ids() {
             let svc = self.sc.service(s);
             let fail = self.loads[s.index()].fail;
-            let ok = fail <= svc.error_budget_ratio() + 1e-12;
+            let ok = svc.within_slo(fail);
             if ok != self.healthy[s.index()] {
                 self.healthy[s.index()] = ok;
                 self.health_log.push((self.now, s, ok));
