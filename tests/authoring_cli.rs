@@ -41,7 +41,7 @@ fn should_write_a_starter_that_validates_and_runs() {
     let v = gameday(&["validate", &p]);
     assert!(v.status.success(), "{}", stderr(&v));
     assert!(
-        stdout(&v).contains("ok (2 services, 1 faults, 1 policies)"),
+        stdout(&v).contains("ok (2 services, 1 fault, 1 policy)"),
         "{}",
         stdout(&v)
     );

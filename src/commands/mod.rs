@@ -73,16 +73,21 @@ pub fn policy(sc: &Scenario, name: &str) -> Result<Policy, Failure> {
     })
 }
 
+/// `1 fault`, `2 faults`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn validate(files: &[std::path::PathBuf]) -> Result<(), Failure> {
     let mut bad = 0;
     for f in files {
         match scenario::load(f) {
             Ok(sc) => println!(
-                "{}: ok ({} services, {} faults, {} policies)",
+                "{}: ok ({}, {}, {})",
                 f.display(),
-                sc.services.len(),
-                sc.faults.len(),
-                sc.policies.len()
+                count(sc.services.len(), "service", "services"),
+                count(sc.faults.len(), "fault", "faults"),
+                count(sc.policies.len(), "policy", "policies")
             ),
             Err(errors) => {
                 bad += errors.len();
