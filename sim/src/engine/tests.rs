@@ -168,7 +168,7 @@ fn staged_and_blue_green_ship_through_their_rollouts() {
 }
 
 /// `api` calls `auth` with the given coupling; `auth` crashes at t=0.
-fn two_services(coupling: f64) -> Scenario {
+pub(crate) fn two_services(coupling: f64) -> Scenario {
     let mut sc = one_service();
     sc.services.push(Service {
         name: "auth".into(),

@@ -1,7 +1,7 @@
 //! The decision loop on hand-built scenarios with fixed durations: what
 //! the team does, in what order, and what the journal and the score say.
 
-use crate::engine::tests::{always_regresses, fixed, flagged, one_service, r};
+use crate::engine::tests::{always_regresses, fixed, flagged, one_service, r, two_services};
 use crate::engine::{replay, Replay};
 use crate::scenario::{
     Component, Effect, FaultOrigin, LatentRisk, Library, LibraryId, Scenario, ServiceId,
@@ -292,4 +292,32 @@ fn not_applicable_is_decided_before_the_first_action_only() {
             run.score.outcome
         );
     }
+}
+
+#[test]
+fn the_worst_impact_comes_first_and_the_fix_goes_where_the_cause_is() {
+    // auth crashes (100%); api fails 90% of requests through auth. Both
+    // page; the team works auth first and fixes auth, never api.
+    let sc = two_services(0.9);
+    let run = replay(&sc, &preset("direct", &sc).unwrap(), 1);
+    let t = texts(&run);
+    let acks = t.iter().filter(|l| l.starts_with("acknowledged")).count();
+    assert_eq!(acks, 2, "both pages acknowledged: {t:#?}");
+    let first = t.iter().find(|l| l.starts_with("diagnosed")).unwrap();
+    assert!(
+        first.starts_with("diagnosed auth: 100% of requests fail"),
+        "{t:#?}"
+    );
+    let prs: Vec<&&str> = t.iter().filter(|l| l.starts_with("opened PR")).collect();
+    assert_eq!(prs.len(), 1, "{t:#?}");
+    assert!(prs[0].ends_with("(auth)"), "{prs:?}");
+    assert_eq!(run.score.outcome, Outcome::Restored);
+    // Asked about api, the diagnosis names api's symptom and its cause
+    // upstream, once.
+    let mut w = crate::world::World::new(&sc, 1);
+    w.advance_to(crate::time::SimTime::START + SimDuration::from_mins(5))
+        .unwrap();
+    let d = w.diagnose("api").unwrap();
+    assert_eq!(d.culprits.len(), 1, "{:?}", d.culprits);
+    assert!(d.culprits[0].summary.contains("crash"), "{:?}", d.culprits);
 }
