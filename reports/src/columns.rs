@@ -43,7 +43,7 @@ pub fn cells(s: &StrategySummary) -> Vec<String> {
         r.resize(HEADERS.len(), String::new());
         return r;
     }
-    let mttr = s.summary.mttr_seconds.as_ref();
+    let mttr = s.summary.mttr_seconds.as_ref().map(|m| &m.stat);
     vec![
         s.summary.name.clone(),
         match mttr {

@@ -3,8 +3,12 @@
 //! Per replay ([`Score`]): time to detect, acknowledge, mitigate, restore
 //! (MTTR) and fully resolve; regressions and the changes that caused them;
 //! hotfixes, rollbacks and deployments; failed requests by cause; revenue
-//! lost; error budget consumed. Over many seeds: [`summary`].
+//! lost; error budget consumed. Over many seeds: [`summary`] (with the
+//! censoring of unrestored replays in [`censor`]).
 
+pub mod censor;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod summary;
 
 use serde::Serialize;
