@@ -4,11 +4,15 @@
 //! (MTTR) and fully resolve; regressions and the changes that caused them;
 //! hotfixes, rollbacks and deployments; failed requests by cause; revenue
 //! lost; error budget consumed. Over many seeds: [`summary`] (with the
-//! censoring of unrestored replays in [`censor`]).
+//! censoring of unrestored replays in [`censor`]), [`paired`] differences
+//! between two strategies on the same seeds, and the [`seeds`] behind the
+//! tails and the failures.
 
 pub mod censor;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod paired;
+pub mod seeds;
 pub mod summary;
 
 use serde::Serialize;
