@@ -24,8 +24,8 @@ const SMALL: [&str; 5] = [
 fn should_render_a_comparison_in_every_format() {
     for (format, expect) in [
         ("table", "MTTR min (95% CI)"),
-        ("markdown", "| strategy | MTTR min (95% CI) |"),
-        ("json", "\"schema_version\": 2"),
+        ("markdown", "| strategy | restored | MTTR min (95% CI) |"),
+        ("json", "\"schema_version\": 3"),
         ("html", "<!DOCTYPE html>"),
         (
             "junit",
@@ -44,7 +44,7 @@ fn should_render_a_replay_in_every_format() {
         ("text", "friday-cascade · strategy rollback · seed 2"),
         ("table", "friday-cascade · strategy rollback · seed 2"),
         ("markdown", "# friday-cascade · strategy rollback · seed 2"),
-        ("json", "\"schema_version\": 1"),
+        ("json", "\"schema_version\": 2"),
         ("html", "<svg"),
         (
             "junit",
@@ -104,7 +104,11 @@ fn should_write_the_report_to_out_and_nothing_to_stdout() {
     assert!(o.stdout.is_empty());
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(
-        text.starts_with("# friday-cascade: 12 runs per strategy"),
+        text.starts_with("# friday-cascade: seeds 1-12 for every strategy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Counted: all 12 replays of every strategy"),
         "{text}"
     );
     // Only the report is left in the directory: no temporary file.

@@ -96,11 +96,11 @@ pub struct LowerBounds {
 
 /// The MTTR over many replays: the plain statistics, how many replays
 /// were censored (not restored within the horizon, counted at it), and
-/// which numbers are therefore lower bounds. Renderers print through
-/// [`MttrStat::mean`], [`MttrStat::p50`], [`MttrStat::p90`] and
-/// [`MttrStat::ci95`], which carry the bound with the number; the plain
-/// [`Stat`] fields are reachable through `Deref` for code that compares
-/// numbers.
+/// which numbers are therefore lower bounds.
+//
+// Renderers print through `mean()`, `p50()`, `p90()` and `ci95()`, which
+// carry the bound with the number; the plain `Stat` fields are reachable
+// through `Deref` for code that compares numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct MttrStat {
     #[serde(flatten)]
