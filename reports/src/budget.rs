@@ -440,6 +440,23 @@ mod tests {
     }
 
     #[test]
+    fn should_name_a_failed_replay_and_the_command_that_replays_it() {
+        use crate::wire::{Origin, RunReport};
+        let sc = gameday_sim::scenario::friday_cascade();
+        let p = gameday_sim::strategy::presets::preset("rollback", &sc).unwrap();
+        let r = gameday_sim::engine::replay(&sc, &p, 2);
+        let mut report = RunReport::build(&sc, &r, Origin::embedded("0.1.0"));
+        assert!(!judge_run(&report, &Budgets::default()).errored());
+        report.score.outcome = crate::wire::run::OutcomeReport::Failed("refused".into());
+        let v = judge_run(&report, &Budgets::default());
+        assert_eq!(
+            v.failed_replays,
+            ["seed 2: refused (replay it: gameday run --strategy rollback --seed 2)"]
+        );
+        assert_eq!(report.mttr_seconds(), None, "a failed replay has no MTTR");
+    }
+
+    #[test]
     fn should_parse_budget_flags_or_explain() {
         assert_eq!(parse_duration("45m"), Ok(Duration::from_secs(2700)));
         assert!(parse_duration("45x").unwrap_err().contains("hint"));

@@ -184,3 +184,61 @@ fn should_name_every_failed_replay_even_beyond_the_listed_commands() {
         "{text}"
     );
 }
+
+#[test]
+fn should_render_a_strategy_whose_every_replay_failed() {
+    let mut broken = scores();
+    for s in broken[0].iter_mut() {
+        s.outcome = Outcome::Failed("refused".into());
+    }
+    let r = report(&broken);
+    let direct = &r.strategy("direct").unwrap().summary;
+    assert!(direct.applicable);
+    assert_eq!((direct.counted_runs, direct.outcomes.failed), (0, 20));
+    assert_eq!(direct.mttr_seconds, None);
+    // The baseline can only be the strategy with an MTTR.
+    assert_eq!(r.baseline.as_ref().unwrap().name, "rollback");
+    let vs = r
+        .strategy("direct")
+        .unwrap()
+        .versus_baseline
+        .as_ref()
+        .unwrap();
+    assert_eq!(vs.paired.pairs, 0);
+    for (format, text) in all_formats(&r) {
+        assert!(
+            text.contains("gameday run --strategy direct --seed 10"),
+            "{format}"
+        );
+    }
+    let sc = friday_cascade();
+    let sweep = Sweep {
+        scenario: &sc,
+        names: &NAMES,
+        scores: &broken,
+        runs: RUNS,
+        base_seed: 1,
+    };
+    let e = CompareReport::build(&sweep, Origin::embedded("0.1.0"), Some("direct")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--baseline `direct` has no counted replay with an impact to pair with (every replay failed) (hint: choose one of: rollback)"
+    );
+}
+
+#[test]
+fn should_leave_out_the_paired_section_when_there_is_nothing_to_pair() {
+    let sc = friday_cascade();
+    let policies = vec![preset("rollback", &sc).unwrap()];
+    let scores = sweep(&sc, &policies, 4, 1, 1).unwrap();
+    let sweep = Sweep {
+        scenario: &sc,
+        names: &["rollback"],
+        scores: &scores,
+        runs: 4,
+        base_seed: 1,
+    };
+    let r = CompareReport::build(&sweep, Origin::embedded("0.1.0"), None).unwrap();
+    assert_eq!(r.baseline.as_ref().unwrap().name, "rollback");
+    assert!(!table::compare_table(&r).contains("Against the baseline"));
+}

@@ -68,8 +68,12 @@ pub fn paired_answer(p: &Paired, horizon: &str) -> String {
 }
 
 /// The baseline in words, for the paired section's heading.
+/// `None` without a baseline or without another strategy to pair with it.
 pub fn baseline_heading(r: &CompareReport) -> Option<String> {
     let b = r.baseline.as_ref()?;
+    if r.strategies.iter().all(|s| s.versus_baseline.is_none()) {
+        return None;
+    }
     let how = match b.chosen {
         BaselineChoice::BestMeanMttr => "the best mean MTTR; --baseline NAME picks another",
         BaselineChoice::Given => "given with --baseline",
