@@ -267,6 +267,11 @@ pub struct CompareArgs {
     /// Worker threads (0 = one per core); never changes the output
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
+    /// Strategy every other one is paired with, seed by seed (mean MTTR
+    /// difference with a 95% CI, and the seeds it wins, ties and loses)
+    /// [default: the compared strategy with the best mean MTTR]
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
     pub format: CompareFormat,

@@ -1,5 +1,7 @@
 //! End-to-end tests of the report formats: `--format`, `--out`, budgets
-//! and their exit code, and the published report schemas.
+//! and their exit code, the published report schemas, and what reports
+//! say they cover: the baseline of the paired comparison, the worst seeds
+//! and the commands that replay them, the scenario's digest.
 
 mod common;
 
@@ -24,8 +26,8 @@ const SMALL: [&str; 5] = [
 fn should_render_a_comparison_in_every_format() {
     for (format, expect) in [
         ("table", "MTTR min (95% CI)"),
-        ("markdown", "| strategy | MTTR min (95% CI) |"),
-        ("json", "\"schema_version\": 2"),
+        ("markdown", "| strategy | restored | MTTR min (95% CI) |"),
+        ("json", "\"schema_version\": 3"),
         ("html", "<!DOCTYPE html>"),
         (
             "junit",
@@ -44,7 +46,7 @@ fn should_render_a_replay_in_every_format() {
         ("text", "friday-cascade · strategy rollback · seed 2"),
         ("table", "friday-cascade · strategy rollback · seed 2"),
         ("markdown", "# friday-cascade · strategy rollback · seed 2"),
-        ("json", "\"schema_version\": 1"),
+        ("json", "\"schema_version\": 2"),
         ("html", "<svg"),
         (
             "junit",
@@ -104,7 +106,11 @@ fn should_write_the_report_to_out_and_nothing_to_stdout() {
     assert!(o.stdout.is_empty());
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(
-        text.starts_with("# friday-cascade: 12 runs per strategy"),
+        text.starts_with("# friday-cascade: seeds 1-12 for every strategy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Counted: all 12 replays of every strategy"),
         "{text}"
     );
     // Only the report is left in the directory: no temporary file.
@@ -267,4 +273,228 @@ fn should_hold_strategies_to_the_scenario_budgets_unless_a_flag_overrides_them()
     } else {
         assert!(o.status.success(), "{err}");
     }
+}
+
+fn compare_json(args: &[&str]) -> serde_json::Value {
+    let o = gameday(&[&["compare", "--format", "json"][..], args].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn friday_file() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/friday-cascade.yaml")
+}
+
+#[test]
+fn should_pair_every_strategy_with_the_best_mean_mttr_by_default() {
+    let v = compare_json(&SMALL[1..]);
+    let strategies = v["strategies"].as_array().unwrap();
+    let best = strategies
+        .iter()
+        .min_by(|a, b| {
+            let m = |s: &serde_json::Value| s["mttr_seconds"]["mean"].as_f64().unwrap();
+            m(a).total_cmp(&m(b))
+        })
+        .unwrap();
+    assert_eq!(v["baseline"]["name"], best["name"]);
+    assert_eq!(v["baseline"]["chosen"], "best_mean_mttr");
+    for s in strategies {
+        let vs = &s["versus_baseline"];
+        if s["name"] == best["name"] {
+            assert!(vs.is_null(), "{s}");
+            continue;
+        }
+        assert_eq!(vs["baseline"], best["name"]);
+        assert_eq!(vs["pairs"], 12);
+        let (w, t, l) = (
+            vs["wins"].as_u64(),
+            vs["ties"].as_u64(),
+            vs["losses"].as_u64(),
+        );
+        assert_eq!(w.unwrap() + t.unwrap() + l.unwrap(), 12);
+        assert!(vs["answer"].as_str().unwrap().contains("seeds"), "{vs}");
+    }
+
+    let v = compare_json(&[&SMALL[1..], &["--baseline", "direct"]].concat());
+    assert_eq!(v["baseline"]["name"], "direct");
+    assert_eq!(v["baseline"]["chosen"], "given");
+    let rollback = &v["strategies"][2];
+    assert_eq!(rollback["name"], "rollback");
+    let answer = rollback["versus_baseline"]["answer"].as_str().unwrap();
+    assert!(answer.starts_with("rollback beats direct on "), "{answer}");
+}
+
+#[test]
+fn should_refuse_an_unknown_baseline_listing_the_strategies() {
+    let o = gameday(&[&SMALL[..], &["--baseline", "yolo"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("--baseline `yolo` is not among the compared strategies (hint: compared: direct, flag-disable, rollback)"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    // A strategy the scenario has but the comparison left out.
+    let o = gameday(&[&SMALL[..], &["--baseline", "staged"]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("add `staged` to --strategies"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Runs a printed `gameday run ...` command with `--format json`.
+fn run_printed(command: &str) -> serde_json::Value {
+    let words: Vec<&str> = command.split(' ').collect();
+    assert_eq!(words[..2], ["gameday", "run"], "{command}");
+    let o = gameday(&[&words[1..], &["--format", "json"]].concat());
+    assert!(o.status.success(), "{command}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn should_print_worst_seed_commands_that_reproduce_their_mttr() {
+    let file = friday_file();
+    let path = file.to_str().unwrap();
+    for scenario in [None, Some(path)] {
+        let mut args = vec!["--runs", "20", "--strategies", "direct,staged"];
+        args.extend(scenario);
+        let v = compare_json(&args);
+        for s in v["strategies"].as_array().unwrap() {
+            let worst = s["worst_seeds"].as_array().unwrap();
+            assert_eq!(worst.len(), 3, "{s}");
+            let top = s["mttr_quantiles"].as_array().unwrap().last().unwrap()["seconds"].clone();
+            assert_eq!(worst[0]["mttr_seconds"], top, "the first is the maximum");
+            let w = &worst[0];
+            let command = w["command"].as_str().unwrap();
+            let expected = match scenario {
+                Some(p) => format!(
+                    "gameday run {p} --strategy {} --seed {}",
+                    s["name"].as_str().unwrap(),
+                    w["seed"]
+                ),
+                None => format!(
+                    "gameday run --strategy {} --seed {}",
+                    s["name"].as_str().unwrap(),
+                    w["seed"]
+                ),
+            };
+            assert_eq!(command, expected);
+            let run = run_printed(command);
+            assert_eq!(run["seed"], w["seed"]);
+            assert_eq!(run["command"], command);
+            let score = &run["score"];
+            let mttr_ms = match score["mttr"].as_u64() {
+                Some(ms) => {
+                    assert_eq!(w["censored"], false);
+                    ms
+                }
+                None => {
+                    assert_eq!(w["censored"], true);
+                    score["ended_at"].as_u64().unwrap() - score["impact_start"].as_u64().unwrap()
+                }
+            };
+            assert_eq!(
+                mttr_ms as f64 / 1000.0,
+                w["mttr_seconds"].as_f64().unwrap(),
+                "{command}"
+            );
+        }
+    }
+}
+
+#[test]
+fn should_tell_reports_apart_by_the_digest_of_the_scenario_bytes() {
+    let file = friday_file();
+    let bytes = std::fs::read(&file).unwrap();
+    let embedded = compare_json(&["--runs", "2", "--strategies", "rollback"]);
+    let from_file = compare_json(&[
+        "--runs",
+        "2",
+        "--strategies",
+        "rollback",
+        file.to_str().unwrap(),
+    ]);
+    // The embedded scenario is that file: same bytes, same digest.
+    assert_eq!(
+        embedded["origin"]["scenario_sha256"],
+        from_file["origin"]["scenario_sha256"]
+    );
+    assert!(embedded["origin"]["scenario_file"].is_null());
+    assert_eq!(from_file["origin"]["scenario_file"], file.to_str().unwrap());
+    assert_eq!(
+        embedded["origin"]["gameday_version"],
+        env!("CARGO_PKG_VERSION")
+    );
+
+    // One more byte (a comment, nothing the simulation reads): another digest.
+    let edited = temp_dir("digest").join("edited.yaml");
+    let mut text = bytes.clone();
+    text.extend_from_slice(b"# reviewed\n");
+    std::fs::write(&edited, &text).unwrap();
+    let changed = compare_json(&[
+        "--runs",
+        "2",
+        "--strategies",
+        "rollback",
+        edited.to_str().unwrap(),
+    ]);
+    assert_ne!(
+        changed["origin"]["scenario_sha256"],
+        from_file["origin"]["scenario_sha256"]
+    );
+    assert_eq!(
+        changed["strategies"][0]["mttr_seconds"],
+        from_file["strategies"][0]["mttr_seconds"]
+    );
+
+    // Run reports carry it too, in every format people read.
+    let o = gameday(&[
+        "run",
+        edited.to_str().unwrap(),
+        "--strategy",
+        "rollback",
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let digest = changed["origin"]["scenario_sha256"].as_str().unwrap();
+    assert!(stdout(&o).contains(digest), "{}", stdout(&o));
+    for format in ["markdown", "html", "junit"] {
+        let o = gameday(&[
+            "run",
+            edited.to_str().unwrap(),
+            "--strategy",
+            "rollback",
+            "--seed",
+            "3",
+            "--format",
+            format,
+        ]);
+        assert!(stdout(&o).contains(digest), "{format}");
+    }
+}
+
+#[test]
+fn should_say_what_the_comparison_covers_in_its_header() {
+    let o = gameday(&SMALL);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let first = text.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "friday-cascade · seeds 1-12 for every strategy · counted: all 12 replays of every strategy"
+    );
+    assert!(!text.contains("runs per strategy"), "{text}");
+    for section in [
+        "Replays and relapses",
+        "Against the baseline",
+        "Worst seeds",
+        "Failed replays: none.",
+        "Assumptions",
+    ] {
+        assert!(text.contains(section), "{section}:\n{text}");
+    }
+    assert!(text.contains("a fix cures 75%"), "{text}");
 }

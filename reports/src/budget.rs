@@ -4,10 +4,20 @@
 //!
 //! A comparison is judged per strategy on its many-seed numbers; a single
 //! replay is judged as a sample of one (its MTTR stands for the mean and
-//! the p90, a regression makes its regression rate 100%).
+//! the p90, a regression makes its regression rate 100%). An MTTR that is
+//! only a lower bound (replays not restored count at the horizon) is
+//! judged as the number it is and says so: `MTTR p90 ≥ 480 min exceeds
+//! budget 45 min by ≥ 435 min`.
+//!
+//! A verdict also carries the replays that failed (the control plane
+//! refused a request), each with the command that replays it: JUnit
+//! reports them as an error of the strategy's test case.
 
 use std::time::Duration;
 
+use gameday_sim::score::censor::Bounded;
+
+use crate::cover::bounded;
 use crate::format::{money, percent};
 use crate::wire::{CompareReport, RunReport};
 
@@ -75,14 +85,25 @@ pub struct Verdict {
     /// Why nothing was checked (the strategy could not act), if so.
     pub skipped: Option<String>,
     pub checks: Vec<Check>,
+    /// Replays that failed, one line each with the seed, the reason and
+    /// the command that replays it; an error in JUnit.
+    pub failed_replays: Vec<String>,
+    /// What the numbers cover, and the paired answer: context for the
+    /// test case's output.
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
     pub fn misses(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.missed)
     }
+    /// Whether every budget was met (failed replays aside).
     pub fn passed(&self) -> bool {
         self.misses().next().is_none()
+    }
+    /// Whether some replay failed.
+    pub fn errored(&self) -> bool {
+        !self.failed_replays.is_empty()
     }
 }
 
@@ -94,28 +115,45 @@ fn check(
     limit: f64,
     show: impl Fn(f64) -> String,
 ) -> Check {
-    check_with(budget, what, actual, limit, &show, &show)
+    check_with(budget, what, exact(actual), limit, &show, &show)
 }
 
-/// As [`check`], with the excess printed by `excess`.
+fn exact(value: f64) -> Bounded {
+    Bounded {
+        value,
+        lower_bound: false,
+    }
+}
+
+/// As [`check`], for a value that may be a lower bound, with the excess
+/// printed by `excess`.
 fn check_with(
     budget: &'static str,
     what: &str,
-    actual: f64,
+    actual: Bounded,
     limit: f64,
     show: &dyn Fn(f64) -> String,
     excess: &dyn Fn(f64) -> String,
 ) -> Check {
-    let missed = actual > limit;
+    let missed = actual.value > limit;
+    let shown = bounded(actual, show);
     let message = if missed {
+        let by = Bounded {
+            value: actual.value - limit,
+            lower_bound: actual.lower_bound,
+        };
         format!(
-            "{what} {} exceeds budget {} by {}",
-            show(actual),
+            "{what} {shown} exceeds budget {} by {}",
             show(limit),
-            excess(actual - limit)
+            bounded(by, excess)
+        )
+    } else if actual.lower_bound {
+        format!(
+            "{what} {shown} within budget {} as far as known (a lower bound: replays not restored count at the horizon)",
+            show(limit)
         )
     } else {
-        format!("{what} {} within budget {}", show(actual), show(limit))
+        format!("{what} {shown} within budget {}", show(limit))
     };
     Check {
         budget,
@@ -126,8 +164,8 @@ fn check_with(
 
 /// The measures a verdict reads, whatever the report.
 struct Measures {
-    mttr_p90_seconds: Option<f64>,
-    mttr_mean_seconds: Option<f64>,
+    mttr_p90_seconds: Option<Bounded>,
+    mttr_mean_seconds: Option<Bounded>,
     regression_rate: f64,
     failed_requests: f64,
     revenue_lost: f64,
@@ -141,28 +179,30 @@ fn judge(b: &Budgets, m: &Measures, one_replay: bool) -> Vec<Check> {
     };
     let mut checks = Vec::new();
     if let (Some(limit), Some(actual)) = (b.max_mttr_p90, m.mttr_p90_seconds) {
-        checks.push(check(
+        checks.push(check_with(
             "max-mttr-p90",
             p90_name,
             actual,
             limit.as_secs_f64(),
-            min_text,
+            &min_text,
+            &min_text,
         ));
     }
     if let (Some(limit), Some(actual)) = (b.max_mttr_mean, m.mttr_mean_seconds) {
-        checks.push(check(
+        checks.push(check_with(
             "max-mttr-mean",
             mean_name,
             actual,
             limit.as_secs_f64(),
-            min_text,
+            &min_text,
+            &min_text,
         ));
     }
     if let Some(limit) = b.max_regression_rate {
         checks.push(check_with(
             "max-regression-rate",
             "regression rate",
-            m.regression_rate,
+            exact(m.regression_rate),
             limit,
             &percent,
             &|d| format!("{:.1} points", d * 100.0),
@@ -197,6 +237,28 @@ pub fn judge_compare(report: &CompareReport, b: &Budgets) -> Vec<Verdict> {
         .strategies
         .iter()
         .map(|s| {
+            let failed_replays: Vec<String> = s
+                .failed_replays
+                .iter()
+                .map(|f| {
+                    format!(
+                        "seed {}: {} (replay it: {})",
+                        f.replay.seed, f.replay.reason, f.command
+                    )
+                })
+                .collect();
+            let mut notes = vec![format!(
+                "counted {} of {} replays (restored {}, not restored {}, stopped by policy {}, no impact {}, failed {}, not applicable {})",
+                s.summary.counted_runs,
+                s.summary.runs,
+                s.summary.outcomes.restored,
+                s.summary.outcomes.not_restored,
+                s.summary.outcomes.stopped,
+                s.summary.outcomes.no_impact,
+                s.summary.outcomes.failed,
+                s.summary.outcomes.not_applicable,
+            )];
+            notes.extend(s.versus_baseline.as_ref().map(|v| v.answer.clone()));
             if !s.summary.applicable {
                 return Verdict {
                     name: s.summary.name.clone(),
@@ -207,11 +269,13 @@ pub fn judge_compare(report: &CompareReport, b: &Budgets) -> Vec<Verdict> {
                             .unwrap_or_else(|| "not applicable".into()),
                     ),
                     checks: Vec::new(),
+                    failed_replays,
+                    notes,
                 };
             }
             let m = Measures {
-                mttr_p90_seconds: s.summary.mttr_seconds.map(|m| m.p90),
-                mttr_mean_seconds: s.summary.mttr_seconds.map(|m| m.mean),
+                mttr_p90_seconds: s.summary.mttr_seconds.map(|m| m.p90()),
+                mttr_mean_seconds: s.summary.mttr_seconds.map(|m| m.mean()),
                 regression_rate: s.summary.regression_rate,
                 failed_requests: s
                     .summary
@@ -224,6 +288,8 @@ pub fn judge_compare(report: &CompareReport, b: &Budgets) -> Vec<Verdict> {
                 name: s.summary.name.clone(),
                 skipped: None,
                 checks: judge(b, &m, false),
+                failed_replays,
+                notes,
             }
         })
         .collect()
@@ -233,6 +299,14 @@ pub fn judge_compare(report: &CompareReport, b: &Budgets) -> Vec<Verdict> {
 pub fn judge_run(report: &RunReport, b: &Budgets) -> Verdict {
     let s = &report.score;
     let name = format!("{} (seed {})", report.strategy, report.seed);
+    let failed_replays = match &s.outcome {
+        crate::wire::run::OutcomeReport::Failed(why) => vec![format!(
+            "seed {}: {why} (replay it: {})",
+            report.seed, report.command
+        )],
+        _ => Vec::new(),
+    };
+    let notes = vec![format!("replay it: {}", report.command)];
     if !s.applicable {
         let skipped = match &s.outcome {
             crate::wire::run::OutcomeReport::NotApplicable(why) => why.clone(),
@@ -242,6 +316,8 @@ pub fn judge_run(report: &RunReport, b: &Budgets) -> Verdict {
             name,
             skipped: Some(skipped),
             checks: Vec::new(),
+            failed_replays,
+            notes,
         };
     }
     let mttr = report.mttr_seconds();
@@ -256,6 +332,8 @@ pub fn judge_run(report: &RunReport, b: &Budgets) -> Verdict {
         name,
         skipped: None,
         checks: judge(b, &m, true),
+        failed_replays,
+        notes,
     }
 }
 
@@ -321,6 +399,27 @@ mod tests {
     }
 
     #[test]
+    fn should_say_when_a_missed_mttr_is_only_a_lower_bound() {
+        let censored = Bounded {
+            value: 28800.0,
+            lower_bound: true,
+        };
+        let c = check_with(
+            "max-mttr-p90",
+            "MTTR p90",
+            censored,
+            2700.0,
+            &min_text,
+            &min_text,
+        );
+        assert!(c.missed);
+        assert_eq!(
+            c.message,
+            "MTTR p90 ≥ 480 min exceeds budget 45 min by ≥ 435 min"
+        );
+    }
+
+    #[test]
     fn should_count_rate_differences_in_points() {
         let b = Budgets {
             max_regression_rate: Some(0.05),
@@ -338,6 +437,23 @@ mod tests {
             checks[0].message,
             "regression rate 63.6% exceeds budget 5.0% by 58.6 points"
         );
+    }
+
+    #[test]
+    fn should_name_a_failed_replay_and_the_command_that_replays_it() {
+        use crate::wire::{Origin, RunReport};
+        let sc = gameday_sim::scenario::friday_cascade();
+        let p = gameday_sim::strategy::presets::preset("rollback", &sc).unwrap();
+        let r = gameday_sim::engine::replay(&sc, &p, 2);
+        let mut report = RunReport::build(&sc, &r, Origin::embedded("0.1.0"));
+        assert!(!judge_run(&report, &Budgets::default()).errored());
+        report.score.outcome = crate::wire::run::OutcomeReport::Failed("refused".into());
+        let v = judge_run(&report, &Budgets::default());
+        assert_eq!(
+            v.failed_replays,
+            ["seed 2: refused (replay it: gameday run --strategy rollback --seed 2)"]
+        );
+        assert_eq!(report.mttr_seconds(), None, "a failed replay has no MTTR");
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The comparison's columns, shared by the terminal table, Markdown and
 //! HTML so every format shows the same numbers the same way.
 
+use crate::cover::{bounded_minutes, mean_with_ci, restored};
 use crate::wire::StrategySummary;
 use gameday_sim::score::summary::Stat;
 
 /// Column headers, in order.
-pub const HEADERS: [&str; 11] = [
+pub const HEADERS: [&str; 12] = [
     "strategy",
+    "restored",
     "MTTR min (95% CI)",
     "p50",
     "p90",
@@ -20,9 +22,10 @@ pub const HEADERS: [&str; 11] = [
 ];
 
 /// What the columns mean, in one paragraph.
-pub const LEGEND: &str = "MTTR: impact start until every service is back within its SLO for the stability window \
-(minutes; mean with bootstrap 95% CI). regressions: share of runs in which the response broke something. \
-blast radius: mean requests failed by those regressions. resolve: until the root cause is fixed and every change has landed. \
+pub const LEGEND: &str = "restored: replays back within their SLOs before the horizon, of the counted replays with an impact (the MTTR's denominator). \
+MTTR: impact start until every service is back within its SLO for the stability window \
+(minutes; mean with bootstrap 95% CI); a replay not restored counts at the horizon. regressions: share of runs in which the response broke something. \
+blast radius: mean requests failed by those regressions. mitigate, resolve: over the replays that got there; resolve: until the root cause is fixed and every change has landed. \
 failed deploys: change failure rate, deployments that needed a rollback, abort or another hotfix.";
 
 fn minutes(s: Option<&Stat>, f: impl Fn(&Stat) -> f64) -> String {
@@ -46,17 +49,12 @@ pub fn cells(s: &StrategySummary) -> Vec<String> {
     let mttr = s.summary.mttr_seconds.as_ref();
     vec![
         s.summary.name.clone(),
-        match mttr {
-            Some(m) => format!(
-                "{:.1} ({:.1}-{:.1})",
-                m.mean / 60.0,
-                m.ci95[0] / 60.0,
-                m.ci95[1] / 60.0
-            ),
-            None => "-".into(),
-        },
-        minutes(mttr, |m| m.p50),
-        minutes(mttr, |m| m.p90),
+        restored(s),
+        mttr.map(mean_with_ci).unwrap_or_else(|| "-".into()),
+        mttr.map(|m| bounded_minutes(m.p50()))
+            .unwrap_or_else(|| "-".into()),
+        mttr.map(|m| bounded_minutes(m.p90()))
+            .unwrap_or_else(|| "-".into()),
         minutes(s.summary.time_to_mitigate_seconds.as_ref(), |m| m.p50),
         minutes(s.summary.time_to_resolve_seconds.as_ref(), |m| m.p50),
         format!("{:.1}%", s.summary.regression_rate * 100.0),

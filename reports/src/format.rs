@@ -57,6 +57,15 @@ pub fn money(amount: f64) -> String {
     format!("${amount:.0}")
 }
 
+/// `text` with its first letter upper-case, to open a sentence.
+pub fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// Maps milliseconds since the scenario's start to the incident's clock.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
@@ -169,5 +178,6 @@ mod tests {
         assert_eq!(money(28409.4), "$28409");
         assert_eq!(slo(0.9995), "99.95%");
         assert_eq!(slo(0.999), "99.9%");
+        assert_eq!(capitalised("scenario x"), "Scenario x");
     }
 }

@@ -1,7 +1,9 @@
 //! JUnit XML for CI: one `<testcase>` per strategy (or for the replay),
 //! failing when it misses a budget, with a message saying by how much;
-//! skipped when the strategy could not act. No timestamps or durations:
-//! the same results give the same bytes.
+//! in error when replays failed (the control plane refused a request: a
+//! bug in the runner or the model), with each seed and the command that
+//! replays it; skipped when the strategy could not act. No timestamps or
+//! durations: the same results give the same bytes.
 
 use std::fmt::Write as _;
 
@@ -42,20 +44,24 @@ pub struct Suite<'a> {
 /// Renders verdicts as a JUnit XML document.
 pub fn junit_xml(suite: &Suite<'_>, verdicts: &[Verdict]) -> String {
     let tests = verdicts.len();
+    let errors = verdicts.iter().filter(|v| v.errored()).count();
     let failures = verdicts
         .iter()
-        .filter(|v| v.skipped.is_none() && !v.passed())
+        .filter(|v| v.skipped.is_none() && !v.errored() && !v.passed())
         .count();
-    let skipped = verdicts.iter().filter(|v| v.skipped.is_some()).count();
+    let skipped = verdicts
+        .iter()
+        .filter(|v| v.skipped.is_some() && !v.errored())
+        .count();
     let name = escape_xml(&suite.name);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+        "<testsuites name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">"
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+        "  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\">"
     );
     out.push_str("    <properties>\n");
     let budgets = suite.budgets.describe();
@@ -80,7 +86,7 @@ pub fn junit_xml(suite: &Suite<'_>, verdicts: &[Verdict]) -> String {
             escape_xml(&suite.classname),
             escape_xml(&v.name)
         );
-        if let Some(why) = &v.skipped {
+        if let (Some(why), false) = (&v.skipped, v.errored()) {
             let _ = writeln!(
                 out,
                 ">\n      <skipped message=\"{}\"/>\n    </testcase>",
@@ -90,7 +96,20 @@ pub fn junit_xml(suite: &Suite<'_>, verdicts: &[Verdict]) -> String {
         }
         out.push_str(">\n");
         let misses: Vec<&str> = v.misses().map(|c| c.message.as_str()).collect();
-        if !misses.is_empty() {
+        if v.errored() {
+            // One verdict element per test case: a failed replay is the
+            // error; missed budgets, if any, are listed in the output.
+            let n = v.failed_replays.len();
+            let _ = writeln!(
+                out,
+                "      <error type=\"failed-replays\" message=\"{}\">{}</error>",
+                escape_xml(&format!(
+                    "{n} replay{} failed (a bug in the runner or the model), left out of the measures",
+                    if n == 1 { "" } else { "s" }
+                )),
+                escape_xml(&v.failed_replays.join("\n"))
+            );
+        } else if !misses.is_empty() {
             let _ = writeln!(
                 out,
                 "      <failure type=\"budget\" message=\"{}\">{}</failure>",
@@ -98,12 +117,12 @@ pub fn junit_xml(suite: &Suite<'_>, verdicts: &[Verdict]) -> String {
                 escape_xml(&misses.join("\n"))
             );
         }
-        let lines: Vec<&str> = v.checks.iter().map(|c| c.message.as_str()).collect();
-        let text = if lines.is_empty() {
-            "no budgets given".to_string()
-        } else {
-            lines.join("\n")
-        };
+        let mut lines: Vec<&str> = v.notes.iter().map(String::as_str).collect();
+        if v.checks.is_empty() {
+            lines.push("no budgets given");
+        }
+        lines.extend(v.checks.iter().map(|c| c.message.as_str()));
+        let text = lines.join("\n");
         let _ = writeln!(out, "      <system-out>{}</system-out>", escape_xml(&text));
         out.push_str("    </testcase>\n");
     }
@@ -145,11 +164,15 @@ mod tests {
                     missed: true,
                     message: "regression rate 60.0% exceeds budget 5.0% by 55.0 points".into(),
                 }],
+                failed_replays: vec![],
+                notes: vec![],
             },
             Verdict {
                 name: "flag-disable".into(),
                 skipped: Some("no flag guards the path".into()),
                 checks: vec![],
+                failed_replays: vec![],
+                notes: vec![],
             },
         ];
         let xml = junit_xml(&suite, &verdicts);
@@ -168,6 +191,45 @@ mod tests {
         );
         assert!(
             xml.contains("<property name=\"max-regression-rate\" value=\"5.0%\"/>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn should_error_a_strategy_with_failed_replays_naming_each_seed() {
+        let budgets = Budgets::default();
+        let suite = Suite {
+            name: "gameday compare friday".into(),
+            classname: "gameday.friday".into(),
+            properties: vec![],
+            budgets: &budgets,
+        };
+        let verdicts = [Verdict {
+            name: "quick-canary".into(),
+            skipped: None,
+            checks: vec![],
+            failed_replays: vec![
+                "seed 58: control plane refused a request (replay it: gameday run --strategy quick-canary --seed 58)".into(),
+            ],
+            notes: vec!["counted 999 of 1000 replays".into()],
+        }];
+        let xml = junit_xml(&suite, &verdicts);
+        assert!(
+            xml.contains("tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<error type=\"failed-replays\" message=\"1 replay failed (a bug in the runner or the model), left out of the measures\">seed 58: "),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("gameday run --strategy quick-canary --seed 58"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "<system-out>counted 999 of 1000 replays&#10;no budgets given</system-out>"
+            ),
             "{xml}"
         );
     }

@@ -7,12 +7,13 @@
 //! the same numbers.
 //!
 //! ```
-//! use gameday_reports::{markdown, wire::RunReport};
+//! use gameday_reports::{markdown, wire::{Origin, RunReport}};
 //! use gameday_sim::{engine, scenario, strategy::presets};
 //!
 //! let sc = scenario::friday_cascade();
 //! let direct = presets::preset("direct", &sc).unwrap();
-//! let report = RunReport::build(&sc, &engine::replay(&sc, &direct, 4));
+//! let replay = engine::replay(&sc, &direct, 4);
+//! let report = RunReport::build(&sc, &replay, Origin::embedded("0.1.0"));
 //! assert!(markdown::run_markdown(&report).contains("| MTTR |"));
 //! ```
 //!
@@ -20,12 +21,15 @@
 //! - [`wire`]: the JSON documents (`schema_version`ed) and their builders;
 //! - [`schema`]: their JSON Schemas;
 //! - [`json`], [`table`], [`markdown`], [`html`], [`junit`]: the renderers;
+//! - [`columns`], [`cover`]: the cells and sentences they share (what each
+//!   number covers, lower bounds marked `≥`, paired answers, seeds);
 //! - [`chart`]: the SVG charts the HTML embeds;
 //! - [`budget`]: limits and the verdicts JUnit and the exit code report.
 
 pub mod budget;
 pub mod chart;
 pub mod columns;
+pub mod cover;
 pub mod format;
 pub mod html;
 pub mod json;

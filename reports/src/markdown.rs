@@ -1,10 +1,15 @@
 //! Markdown for pull requests, wikis and postmortems: GitHub-flavoured
-//! tables of a comparison or of one replay, then the scenario.
+//! tables of a comparison (what each number covers, the paired answers,
+//! the worst and failed seeds) or of one replay, then the scenario and
+//! its assumptions.
 
 use std::fmt::Write as _;
 
+use gameday_sim::score::censor::Bounded;
+
 use crate::columns::{cells, HEADERS, LEGEND};
-use crate::format::{minutes, percent, ratio, seconds, Clock};
+use crate::cover::{self, COUNT_HEADERS, COUNT_LEGEND, FAILED_HEADERS, WORST_HEADERS};
+use crate::format::{capitalised, percent, ratio, seconds, Clock};
 use crate::rows::{scenario_tables, score_rows};
 use crate::wire::{CompareReport, RunReport, ScenarioSummary};
 
@@ -44,15 +49,73 @@ pub fn compare_markdown(r: &CompareReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# {}: {} runs per strategy from seed {}\n",
-        r.scenario, r.runs, r.base_seed
+        "# {}: {} for every strategy\n",
+        r.scenario,
+        cover::seeds(r)
+    );
+    let _ = writeln!(
+        out,
+        "{}. {}.\n",
+        capitalised(&cover::coverage(r)),
+        capitalised(&r.origin.describe())
     );
     if !r.scenario_summary.description.is_empty() {
         let _ = writeln!(out, "{}\n", r.scenario_summary.description);
     }
     let rows: Vec<Vec<String>> = r.strategies.iter().map(cells).collect();
     table(&mut out, &HEADERS, 1, &rows);
-    let _ = writeln!(out, "{LEGEND}\n");
+    let _ = writeln!(out, "{LEGEND}\n\n{}\n", cover::LOWER_BOUND_LEGEND);
+
+    let _ = writeln!(out, "## Replays and relapses\n");
+    let rows: Vec<Vec<String>> = r.strategies.iter().map(cover::count_cells).collect();
+    table(&mut out, &COUNT_HEADERS, 1, &rows);
+    let _ = writeln!(out, "{COUNT_LEGEND}\n");
+
+    if let Some(heading) = cover::baseline_heading(r) {
+        let _ = writeln!(out, "## Against the baseline\n\n{heading}\n");
+        for s in &r.strategies {
+            if let Some(v) = &s.versus_baseline {
+                let _ = writeln!(out, "- {}", v.answer);
+            }
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(out, "## Worst seeds\n");
+    let _ = writeln!(
+        out,
+        "The replays with the highest MTTR, each with the command that replays it.\n"
+    );
+    let rows: Vec<Vec<String>> = cover::worst_rows(r)
+        .into_iter()
+        .map(|mut row| {
+            row[4] = format!("`{}`", row[4]);
+            row
+        })
+        .collect();
+    table(&mut out, &WORST_HEADERS, WORST_HEADERS.len(), &rows);
+
+    let _ = writeln!(out, "## Failed replays\n");
+    let (failed, more) = cover::failed_rows(r);
+    if failed.is_empty() {
+        let _ = writeln!(out, "None.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "Left out of every measure: the control plane refused a request mid-replay, a bug in the runner or the model.\n"
+        );
+        let rows: Vec<Vec<String>> = failed
+            .into_iter()
+            .map(|mut row| {
+                row[3] = format!("`{}`", row[3]);
+                row
+            })
+            .collect();
+        table(&mut out, &FAILED_HEADERS, FAILED_HEADERS.len(), &rows);
+        for line in more {
+            let _ = writeln!(out, "{line}\n");
+        }
+    }
 
     let applicable: Vec<_> = r
         .strategies
@@ -62,7 +125,7 @@ pub fn compare_markdown(r: &CompareReport) -> String {
     let _ = writeln!(out, "## MTTR distribution\n");
     let _ = writeln!(
         out,
-        "Minutes; a replay not restored counts as restored at the horizon.\n"
+        "Minutes; a replay not restored counts as restored at the horizon, so a quantile that reaches one is a lower bound (≥).\n"
     );
     let rows: Vec<Vec<String>> = applicable
         .iter()
@@ -73,7 +136,12 @@ pub fn compare_markdown(r: &CompareReport) -> String {
                     s.mttr_quantiles
                         .iter()
                         .find(|p| (p.q - q).abs() < 1e-9)
-                        .map(|p| minutes(p.seconds))
+                        .map(|p| {
+                            cover::bounded_minutes(Bounded {
+                                value: p.seconds,
+                                lower_bound: p.lower_bound,
+                            })
+                        })
                         .unwrap_or_else(|| "-".into()),
                 );
             }
@@ -154,6 +222,12 @@ pub fn run_markdown(r: &RunReport) -> String {
         "# {} · strategy {} · seed {}\n",
         r.scenario, r.strategy, r.seed
     );
+    let _ = writeln!(
+        out,
+        "Replay it with `{}`; {}.\n",
+        r.command,
+        r.origin.describe()
+    );
     if !r.scenario_summary.description.is_empty() {
         let _ = writeln!(out, "{}\n", r.scenario_summary.description);
     }
@@ -233,6 +307,7 @@ fn scenario_markdown(out: &mut String, sc: &ScenarioSummary) {
         seconds(sc.alert.for_seconds),
     );
     for t in scenario_tables(sc) {
+        let _ = writeln!(out, "### {}\n", t.title);
         table(out, t.headers, t.right_from, &t.rows);
     }
 }

@@ -1,6 +1,7 @@
 //! The tables Markdown and HTML both show, as rows of text, so the two
 //! formats cannot drift apart: a replay's score and the scenario's
-//! services, libraries, dependencies, flags and faults.
+//! services, libraries, dependencies, flags and faults, and the
+//! assumptions: the team's timings and the risk of a change.
 
 use crate::format::{duration_ms, money, ratio, seconds, slo, Clock};
 use crate::wire::{RunReport, ScenarioSummary};
@@ -49,6 +50,17 @@ pub(crate) fn score_rows(r: &RunReport) -> Vec<Vec<String>> {
         vec![
             "time to full resolution".into(),
             duration_ms(s.time_to_resolve),
+        ],
+        vec![
+            "relapses after restore".into(),
+            if s.mttr.is_none() {
+                "-".into()
+            } else {
+                format!(
+                    "{} ({} requests failed after restore)",
+                    s.relapses, s.failed_after_restore
+                )
+            },
         ],
         vec!["hotfixes shipped".into(), s.hotfixes.to_string()],
         vec!["rollbacks".into(), s.rollbacks.to_string()],
@@ -133,8 +145,18 @@ pub(crate) fn scenario_tables(sc: &ScenarioSummary) -> Vec<Table> {
     });
     tables.push(Table {
         title: "Faults",
-        headers: &["fault", "where", "onset", "effect", "origin"],
-        right_from: 5,
+        headers: &[
+            "fault",
+            "where",
+            "onset",
+            "effect",
+            "origin",
+            "guarded by",
+            "irreversible",
+            "fix under pressure touches",
+            "calm fix touches",
+        ],
+        right_from: 9,
         rows: sc
             .faults
             .iter()
@@ -148,6 +170,69 @@ pub(crate) fn scenario_tables(sc: &ScenarioSummary) -> Vec<Table> {
                     seconds(f.onset_seconds),
                     f.effect.clone(),
                     f.origin.replace('_', " "),
+                    f.guarded_by.clone().unwrap_or_else(|| "-".into()),
+                    if f.irreversible { "yes" } else { "no" }.to_string(),
+                    f.fix_touches.join(", "),
+                    f.calm_fix_touches.join(", "),
+                ]
+            })
+            .collect(),
+    });
+    tables.push(Table {
+        title: "Team timings",
+        headers: &["step", "takes", "median", "p90"],
+        right_from: 2,
+        rows: sc
+            .team_timings
+            .iter()
+            .map(|t| {
+                vec![
+                    crate::cover::step_label(&t.step),
+                    t.distribution.clone(),
+                    seconds(t.median_seconds),
+                    seconds(t.p90_seconds),
+                ]
+            })
+            .collect(),
+    });
+    let r = &sc.risk;
+    tables.push(Table {
+        title: "Change risk",
+        headers: &["chance", "value"],
+        right_from: 1,
+        rows: [
+            ("a fix cures what it targets", r.fix_cures),
+            ("review catches a latent bug", r.review_catch),
+            ("fast CI catches one", r.fast_ci_catch),
+            ("full CI catches one", r.full_ci_catch),
+            ("smoke test catches one", r.smoke_test_catch),
+        ]
+        .iter()
+        .map(|(k, v)| vec![k.to_string(), ratio(*v)])
+        .collect(),
+    });
+    tables.push(Table {
+        title: "Latent bugs a change may carry",
+        headers: &[
+            "a change to",
+            "may break",
+            "bug lives in",
+            "effect",
+            "after",
+            "chance",
+        ],
+        right_from: 5,
+        rows: r
+            .latent_bugs
+            .iter()
+            .map(|b| {
+                vec![
+                    b.component.clone(),
+                    b.service.clone(),
+                    b.host.clone(),
+                    b.effect.clone(),
+                    b.delay.clone(),
+                    ratio(b.probability),
                 ]
             })
             .collect(),

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use gameday_reports::wire::{CompareReport, RunReport};
+use gameday_reports::wire::{CompareReport, Origin, RunReport, Sweep};
 use gameday_reports::{json, markdown};
 use gameday_sim::engine::{replay, sweep::sweep};
 use gameday_sim::scenario::friday_cascade;
@@ -56,13 +56,25 @@ fn compare_report() -> CompareReport {
     ];
     let policies: Vec<_> = names.iter().map(|n| preset(n, &sc).unwrap()).collect();
     let scores = sweep(&sc, &policies, 20, 1, 1).unwrap();
-    CompareReport::build(&sc, &names, &scores, 20, 1)
+    let sweep = Sweep {
+        scenario: &sc,
+        names: &names,
+        scores: &scores,
+        runs: 20,
+        base_seed: 1,
+    };
+    CompareReport::build(&sweep, origin(), None).unwrap()
+}
+
+/// A fixed version, so a release does not change the snapshots.
+fn origin() -> Origin {
+    Origin::embedded("0.1.0")
 }
 
 fn run_report() -> RunReport {
     let sc = friday_cascade();
     let r = replay(&sc, &preset("direct", &sc).unwrap(), 11);
-    RunReport::build(&sc, &r)
+    RunReport::build(&sc, &r, origin())
 }
 
 #[test]

@@ -10,7 +10,8 @@ mod run;
 
 use std::path::Path;
 
-use gameday_sim::scenario::{self, Scenario};
+use gameday_reports::wire::Origin;
+use gameday_sim::scenario::{self, Scenario, ScenarioError, ScenarioErrors};
 use gameday_sim::strategy::{presets, Policy};
 
 use crate::cli::{Cli, Command, ReportKind};
@@ -51,6 +52,25 @@ pub fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
         None => Ok(scenario::friday_cascade()),
         Some(p) => scenario::load(p).map_err(|e| Failure::input(e.to_string())),
     }
+}
+
+/// The version reports name as their writer's.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Loads a scenario as [`load`] does, and says where it came from for the
+/// reports: the file as given and the digest of the very bytes parsed.
+pub fn load_with_origin(path: Option<&Path>) -> Result<(Scenario, Origin), Failure> {
+    let Some(p) = path else {
+        return Ok((scenario::friday_cascade(), Origin::embedded(VERSION)));
+    };
+    let source = p.display().to_string();
+    let text = std::fs::read_to_string(p).map_err(|e| {
+        Failure::input(
+            ScenarioErrors::single(ScenarioError::io(&source, e.to_string())).to_string(),
+        )
+    })?;
+    let sc = scenario::parse(&source, &text).map_err(|e| Failure::input(e.to_string()))?;
+    Ok((sc, Origin::file(VERSION, &source, text.as_bytes())))
 }
 
 /// Built-in presets then the scenario's own policies.

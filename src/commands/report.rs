@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use gameday_reports::budget::{judge_compare, judge_run, Budgets, Verdict};
-use gameday_reports::wire::{CompareReport, RunReport};
+use gameday_reports::wire::{CompareReport, Origin, RunReport};
 use gameday_reports::{html, json, junit, markdown, table, ReportError};
 use gameday_sim::engine::Replay;
 use gameday_sim::scenario::Scenario;
@@ -56,6 +56,16 @@ pub fn emit_compare(
                 properties: vec![
                     ("runs", report.runs.to_string()),
                     ("base_seed", report.base_seed.to_string()),
+                    (
+                        "baseline",
+                        report
+                            .baseline
+                            .as_ref()
+                            .map(|b| b.name.clone())
+                            .unwrap_or_else(|| "-".into()),
+                    ),
+                    ("scenario_sha256", report.origin.scenario_sha256.clone()),
+                    ("gameday_version", report.origin.gameday_version.clone()),
                 ],
                 budgets: &budgets,
             },
@@ -63,6 +73,7 @@ pub fn emit_compare(
         ),
     };
     emit(&text, args.out.as_deref())?;
+    warn_failed(&verdicts);
     enforce(&verdicts, &budgets, format == CompareFormat::Junit)
 }
 
@@ -70,14 +81,15 @@ pub fn emit_compare(
 pub fn emit_run(
     sc: &Scenario,
     r: &Replay,
+    origin: Origin,
     format: RunFormat,
     args: &ReportArgs,
 ) -> Result<(), Failure> {
-    let report = RunReport::build(sc, r);
+    let report = RunReport::build(sc, r, origin);
     let budgets = budgets(args, sc);
     let verdict = judge_run(&report, &budgets);
     let text = match format {
-        RunFormat::Text => super::run::render_text(sc, r),
+        RunFormat::Text => super::run::render_text(sc, r, &report.origin),
         RunFormat::Markdown => markdown::run_markdown(&report),
         RunFormat::Json => json::to_json(&report).map_err(|e| failed(e.into()))?,
         RunFormat::Html => html::run::run_html(&report).map_err(failed)?,
@@ -88,6 +100,8 @@ pub fn emit_run(
                 properties: vec![
                     ("strategy", report.strategy.clone()),
                     ("seed", report.seed.to_string()),
+                    ("scenario_sha256", report.origin.scenario_sha256.clone()),
+                    ("gameday_version", report.origin.gameday_version.clone()),
                 ],
                 budgets: &budgets,
             },
@@ -95,11 +109,27 @@ pub fn emit_run(
         ),
     };
     emit(&text, args.out.as_deref())?;
+    warn_failed(std::slice::from_ref(&verdict));
     enforce(
         std::slice::from_ref(&verdict),
         &budgets,
         format == RunFormat::Junit,
     )
+}
+
+/// Says on stderr, whatever the format, that replays failed: the report
+/// lists them, but a failed replay is a bug worth a look.
+fn warn_failed(verdicts: &[Verdict]) {
+    let failed: Vec<&String> = verdicts.iter().flat_map(|v| &v.failed_replays).collect();
+    if let Some(first) = failed.first() {
+        eprintln!(
+            "warning: {} replay{} failed (a bug in the runner or the model) and {} left out of the measures; \
+             the report lists each; first: {first}",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            if failed.len() == 1 { "is" } else { "are" },
+        );
+    }
 }
 
 /// Lists the missed budgets on stderr and fails with exit code 3 if any.

@@ -2,16 +2,18 @@
 
 use std::fmt::Write as _;
 
+use gameday_reports::format::capitalised;
+use gameday_reports::wire::Origin;
 use gameday_sim::engine::{replay, Replay};
 use gameday_sim::scenario::Scenario;
 use gameday_sim::time::SimDuration;
 
-use super::{load, policy};
+use super::{load_with_origin, policy};
 use crate::cli::{RunArgs, Via};
 use crate::Failure;
 
 pub fn run(args: RunArgs) -> Result<(), Failure> {
-    let sc = load(args.scenario.as_deref())?;
+    let (sc, origin) = load_with_origin(args.scenario.as_deref())?;
     let p = policy(&sc, &args.strategy)?;
     let seed = args.seed.unwrap_or(sc.default_seed);
     let r = match args.via {
@@ -22,15 +24,16 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
                 .replay
         }
     };
-    super::report::emit_run(&sc, &r, args.format, &args.report)
+    super::report::emit_run(&sc, &r, origin, args.format, &args.report)
 }
 
 fn dur(d: Option<SimDuration>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string())
 }
 
-/// The timeline with wall-clock times, then the score.
-pub fn render_text(sc: &Scenario, r: &Replay) -> String {
+/// The timeline with wall-clock times, then the score and where the
+/// report came from.
+pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -78,6 +81,17 @@ pub fn render_text(sc: &Scenario, r: &Replay) -> String {
             },
         );
         line(&mut out, "time to full resolution", dur(s.time_to_resolve));
+        line(
+            &mut out,
+            "relapses after restore",
+            match s.mttr {
+                Some(_) => format!(
+                    "{} ({} requests failed after restore)",
+                    s.relapses, s.failed_after_restore
+                ),
+                None => "-".into(),
+            },
+        );
         line(&mut out, "hotfixes shipped", s.hotfixes.to_string());
         line(&mut out, "rollbacks", s.rollbacks.to_string());
         line(&mut out, "flag flips", s.flag_flips.to_string());
@@ -136,5 +150,12 @@ pub fn render_text(sc: &Scenario, r: &Replay) -> String {
             },
         );
     }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Replay it with: {}",
+        origin.run_command(&r.strategy, r.seed)
+    );
+    let _ = writeln!(out, "{}", capitalised(&origin.describe()));
     out
 }

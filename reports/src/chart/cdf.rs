@@ -117,7 +117,11 @@ mod tests {
     fn q(points: &[(f64, f64)]) -> Vec<QuantilePoint> {
         points
             .iter()
-            .map(|&(q, seconds)| QuantilePoint { q, seconds })
+            .map(|&(q, seconds)| QuantilePoint {
+                q,
+                seconds,
+                lower_bound: false,
+            })
             .collect()
     }
 

@@ -1,13 +1,15 @@
-//! The comparison as a page: the table, the MTTR distribution, the
-//! regression rate with its interval, failed requests by cause, and the
-//! scenario.
+//! The comparison as a page: the table, what each number covers, the
+//! paired answers against the baseline, the worst and the failed seeds,
+//! the MTTR distribution, the regression rate with its interval, failed
+//! requests by cause, and the scenario with its assumptions.
 
 use std::fmt::Write as _;
 
 use super::{escape, figure, page, scenario_section, table};
 use crate::chart::{self, causes, cdf, interval};
 use crate::columns::{cells, HEADERS, LEGEND};
-use crate::format::{minutes, percent};
+use crate::cover::{self, COUNT_HEADERS, COUNT_LEGEND, FAILED_HEADERS, WORST_HEADERS};
+use crate::format::percent;
 use crate::wire::CompareReport;
 use crate::ReportError;
 
@@ -21,10 +23,14 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
     );
     let _ = writeln!(
         body,
-        "<p class=\"lead\">{} replays per strategy on seeds {} to {}; every strategy faces the same worlds.</p>",
-        r.runs,
-        r.base_seed,
-        r.base_seed.saturating_add(r.runs.saturating_sub(1))
+        "<p class=\"lead\">{} for every strategy; every strategy faces the same worlds. {}.</p>",
+        escape(&cover::seeds(r)),
+        escape(&cover::coverage(r))
+    );
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">{}.</p>",
+        escape(&r.origin.describe())
     );
     if !r.scenario_summary.description.is_empty() {
         let _ = writeln!(body, "<p>{}</p>", escape(&r.scenario_summary.description));
@@ -34,6 +40,51 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
     let rows: Vec<Vec<String>> = r.strategies.iter().map(cells).collect();
     body.push_str(&table(&HEADERS, &rows, 1));
     let _ = writeln!(body, "<p class=\"note\">{}</p>", escape(LEGEND));
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">{}</p>",
+        escape(cover::LOWER_BOUND_LEGEND)
+    );
+
+    body.push_str("<h2>Replays and relapses</h2>\n");
+    let rows: Vec<Vec<String>> = r.strategies.iter().map(cover::count_cells).collect();
+    body.push_str(&table(&COUNT_HEADERS, &rows, 1));
+    let _ = writeln!(body, "<p class=\"note\">{}</p>", escape(COUNT_LEGEND));
+
+    if let Some(heading) = cover::baseline_heading(r) {
+        body.push_str("<h2>Against the baseline</h2>\n");
+        let _ = writeln!(body, "<p class=\"note\">{}</p>\n<ul>", escape(&heading));
+        for s in &r.strategies {
+            if let Some(v) = &s.versus_baseline {
+                let _ = writeln!(body, "<li>{}</li>", escape(&v.answer));
+            }
+        }
+        body.push_str("</ul>\n");
+    }
+
+    body.push_str("<h2>Worst seeds</h2>\n");
+    body.push_str(
+        "<p class=\"note\">The replays with the highest MTTR, each with the command that replays it.</p>\n",
+    );
+    body.push_str(&table(
+        &WORST_HEADERS,
+        &cover::worst_rows(r),
+        WORST_HEADERS.len(),
+    ));
+
+    body.push_str("<h2>Failed replays</h2>\n");
+    let (failed, more) = cover::failed_rows(r);
+    if failed.is_empty() {
+        body.push_str("<p>None.</p>\n");
+    } else {
+        body.push_str(
+            "<p class=\"note\">Left out of every measure: the control plane refused a request mid-replay, a bug in the runner or the model.</p>\n",
+        );
+        body.push_str(&table(&FAILED_HEADERS, &failed, FAILED_HEADERS.len()));
+        for line in more {
+            let _ = writeln!(body, "<p>{}</p>", escape(&line));
+        }
+    }
 
     // Each strategy keeps its position's look in every chart.
     let applicable: Vec<(usize, &crate::wire::StrategySummary)> = r
@@ -82,7 +133,7 @@ pub fn compare_html(r: &CompareReport) -> Result<String, ReportError> {
         .filter_map(|(_, s)| {
             s.summary
                 .mttr_seconds
-                .map(|m| format!("{} {} min", s.summary.name, minutes(m.p50)))
+                .map(|m| format!("{} {} min", s.summary.name, cover::bounded_minutes(m.p50())))
         })
         .collect();
     body.push_str(&figure(

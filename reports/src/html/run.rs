@@ -26,6 +26,12 @@ pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
     if !sc.description.is_empty() {
         let _ = writeln!(body, "<p class=\"lead\">{}</p>", escape(&sc.description));
     }
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">Replay it with <code>{}</code>; {}.</p>",
+        escape(&r.command),
+        escape(&r.origin.describe())
+    );
     body.push_str("<h2>Score</h2>\n");
     let rows = score_rows(r);
     body.push_str("<dl class=\"facts score\">");

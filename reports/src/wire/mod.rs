@@ -12,9 +12,11 @@
 //! virtual time, as the simulator counts them.
 
 pub mod compare;
+pub mod origin;
 pub mod run;
 pub mod scenario;
 
-pub use compare::{CompareReport, QuantilePoint, StrategySummary};
+pub use compare::{CompareReport, QuantilePoint, StrategySummary, Sweep};
+pub use origin::Origin;
 pub use run::{RunReport, ScoreReport, ServiceSeriesReport, TimelineItem};
 pub use scenario::ScenarioSummary;

@@ -1,21 +1,28 @@
 //! One replay as JSON: the score, the timeline, and each service's requests
 //! and errors per scrape interval.
 //!
-//! Schema version 1. Apart from `schema_version`, `series` and
-//! `scenario_summary`, the fields are exactly those `gameday run --format
-//! json` printed before it had a schema.
+//! Schema version 2. Apart from `schema_version`, `series`,
+//! `scenario_summary`, `origin` and `command`, the fields are exactly those
+//! `gameday run --format json` printed before it had a schema.
+//!
+//! Changes from version 1: `origin` (gameday version, scenario file,
+//! SHA-256 of the scenario) and `command` (the `gameday run` command that
+//! replays this report); `scenario_summary` gains `team_timings`, `risk`
+//! and, per fault, `guarded_by`, `irreversible`, `fix_touches` and
+//! `calm_fix_touches`.
 
 use gameday_sim::engine::Replay;
 use gameday_sim::scenario::Scenario;
+use gameday_sim::score::censor::Bounded;
 use gameday_sim::score::Score;
 use gameday_sim::world::journal::Actor;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::ScenarioSummary;
+use super::{Origin, ScenarioSummary};
 
 /// Version of the run JSON document.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// One replay of one strategy on one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -34,6 +41,11 @@ pub struct RunReport {
     /// Per service, requests and errors per scrape interval.
     pub series: Vec<ServiceSeriesReport>,
     pub scenario_summary: ScenarioSummary,
+    /// Who wrote the report, from which scenario bytes.
+    pub origin: Origin,
+    /// The command that replays this report, e.g. `gameday run --strategy
+    /// direct --seed 4`.
+    pub command: String,
 }
 
 /// How the replay ended: the simulator's own outcome, published as is.
@@ -202,9 +214,12 @@ impl ServiceSeriesReport {
 }
 
 impl RunReport {
-    /// The report of a finished replay of `sc`.
-    pub fn build(sc: &Scenario, r: &Replay) -> RunReport {
+    /// The report of a finished replay of `sc`, whose file (and the binary
+    /// that replayed it) `origin` names.
+    pub fn build(sc: &Scenario, r: &Replay, origin: Origin) -> RunReport {
         RunReport {
+            command: origin.run_command(&r.strategy, r.seed),
+            origin,
             schema_version: SCHEMA_VERSION,
             scenario: r.scenario.clone(),
             strategy: r.strategy.clone(),
@@ -243,15 +258,19 @@ impl RunReport {
     }
 
     /// The replay's MTTR in seconds as a comparison counts it (an
-    /// unrestored replay counts as restored when it ended); `None` without
-    /// impact or when the strategy could not act.
-    pub fn mttr_seconds(&self) -> Option<f64> {
+    /// unrestored replay counts as restored when it ended, and is then a
+    /// lower bound); `None` without impact, when the strategy could not act
+    /// or when the replay failed.
+    pub fn mttr_seconds(&self) -> Option<Bounded> {
         let s = &self.score;
-        if !s.applicable {
+        if !s.outcome.counted() {
             return None;
         }
         let start = s.impact_start?;
-        Some(s.mttr.unwrap_or(s.ended_at.saturating_sub(start)) as f64 / 1000.0)
+        Some(Bounded {
+            value: s.mttr.unwrap_or(s.ended_at.saturating_sub(start)) as f64 / 1000.0,
+            lower_bound: s.mttr.is_none(),
+        })
     }
 }
 
@@ -324,9 +343,16 @@ mod tests {
         let sc = gameday_sim::scenario::friday_cascade();
         for (name, seed) in [("direct", 4), ("flag-disable", 2), ("staged", 3)] {
             let r = replay(&sc, &preset(name, &sc).unwrap(), seed);
-            let mut ours = serde_json::to_value(RunReport::build(&sc, &r)).unwrap();
+            let report = RunReport::build(&sc, &r, Origin::embedded("0.1.0"));
+            let mut ours = serde_json::to_value(report).unwrap();
             let map = ours.as_object_mut().unwrap();
-            for added in ["schema_version", "series", "scenario_summary"] {
+            for added in [
+                "schema_version",
+                "series",
+                "scenario_summary",
+                "origin",
+                "command",
+            ] {
                 assert!(map.remove(added).is_some(), "{added}");
             }
             assert_eq!(ours, serde_json::to_value(&r).unwrap(), "{name} {seed}");
@@ -337,11 +363,18 @@ mod tests {
     fn should_count_an_unrestored_replay_at_its_end() {
         let sc = gameday_sim::scenario::friday_cascade();
         let r = replay(&sc, &preset("direct", &sc).unwrap(), 4);
-        let mut report = RunReport::build(&sc, &r);
+        let mut report = RunReport::build(&sc, &r, Origin::embedded("0.1.0"));
+        assert_eq!(report.command, "gameday run --strategy direct --seed 4");
         report.score.impact_start = Some(1000);
         report.score.mttr = None;
         report.score.ended_at = 61_000;
-        assert_eq!(report.mttr_seconds(), Some(60.0));
+        assert_eq!(
+            report.mttr_seconds(),
+            Some(Bounded {
+                value: 60.0,
+                lower_bound: true
+            })
+        );
     }
 
     #[test]

@@ -3,8 +3,16 @@
 //! Per replay ([`Score`]): time to detect, acknowledge, mitigate, restore
 //! (MTTR) and fully resolve; regressions and the changes that caused them;
 //! hotfixes, rollbacks and deployments; failed requests by cause; revenue
-//! lost; error budget consumed. Over many seeds: [`summary`].
+//! lost; error budget consumed. Over many seeds: [`summary`] (with the
+//! censoring of unrestored replays in [`censor`]), [`paired`] differences
+//! between two strategies on the same seeds, and the [`seeds`] behind the
+//! tails and the failures.
 
+pub mod censor;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod paired;
+pub mod seeds;
 pub mod summary;
 
 use serde::Serialize;

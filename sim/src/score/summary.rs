@@ -1,6 +1,12 @@
-//! Many replays of one strategy, summarised: mean, median and 90th
-//! percentile with a bootstrap 95% confidence interval of the mean, the
-//! regression rate and the change failure rate.
+//! Many replays of one strategy, summarised: how many replays each number
+//! covers ([`OutcomeCounts`]), mean, median and 90th percentile with a
+//! bootstrap 95% confidence interval of the mean (the MTTR's marked where
+//! censoring makes them lower bounds, see [`super::censor`]), the
+//! regression rate, relapses and the change failure rate.
+//!
+//! The measures cover the *counted* replays ([`super::Outcome::counted`]):
+//! a replay where the strategy could not act, or that failed (the control
+//! plane refused a request), is counted apart, never dropped.
 //!
 //! The bootstrap draws from its own fixed ChaCha8 stream, so summaries are
 //! as reproducible as the replays.
@@ -9,7 +15,8 @@ use rand::RngCore;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::Score;
+use super::censor::{MttrObservation, MttrStat};
+use super::{Outcome, Score};
 use crate::rng::{stream, Purpose};
 
 /// Bootstrap resamples per interval.
@@ -83,17 +90,62 @@ pub fn bootstrap_mean_ci(xs: &[f64], key: u64) -> [f64; 2] {
 }
 
 /// The MTTR of one replay in seconds, as the summaries count it: an
-/// unrestored replay counts as restored when it ended (the horizon), and a
-/// replay without impact or where the strategy could not act has none.
+/// unrestored replay counts as restored when it ended (the horizon; see
+/// [`MttrObservation`] for the censoring), and a replay without impact,
+/// where the strategy could not act, or that failed has none.
 pub fn mttr_seconds(s: &Score) -> Option<f64> {
-    if !s.applicable {
-        return None;
+    MttrObservation::of(s).map(|o| o.seconds)
+}
+
+/// Replays of one strategy by how they ended; they add up to all replays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OutcomeCounts {
+    /// No service ever left its SLO.
+    pub no_impact: usize,
+    /// Service restored within the horizon.
+    pub restored: usize,
+    /// The horizon came first, the responders still at work.
+    pub not_restored: usize,
+    /// The policy ended the response (a bound such as `max_hotfixes`, or a
+    /// `stop` reaction) before service was restored.
+    pub stopped: usize,
+    /// The strategy could not act on the scenario; not counted.
+    pub not_applicable: usize,
+    /// The replay broke (the control plane refused a request mid-response);
+    /// not counted, and listed with its seed.
+    pub failed: usize,
+}
+
+impl OutcomeCounts {
+    pub fn of(scores: &[Score]) -> OutcomeCounts {
+        let mut c = OutcomeCounts::default();
+        for s in scores {
+            *match s.outcome {
+                Outcome::NoImpact => &mut c.no_impact,
+                Outcome::Restored => &mut c.restored,
+                Outcome::NotRestored => &mut c.not_restored,
+                Outcome::Stopped(_) => &mut c.stopped,
+                Outcome::NotApplicable(_) => &mut c.not_applicable,
+                Outcome::Failed(_) => &mut c.failed,
+            } += 1;
+        }
+        c
     }
-    let start = s.impact_start?;
-    Some(match s.mttr {
-        Some(d) => d.as_secs_f64(),
-        None => (s.ended_at - start).as_secs_f64(),
-    })
+
+    /// Every replay.
+    pub fn total(&self) -> usize {
+        self.counted() + self.not_applicable + self.failed
+    }
+
+    /// Replays the measures cover.
+    pub fn counted(&self) -> usize {
+        self.no_impact + self.restored + self.not_restored + self.stopped
+    }
+
+    /// Replays in which the strategy could act (counted or failed).
+    pub fn applicable(&self) -> usize {
+        self.total() - self.not_applicable
+    }
 }
 
 /// Mean failed requests per replay, by cause.
@@ -123,17 +175,24 @@ pub struct Summary {
     /// False when the strategy could not act on any seed (e.g. no flag
     /// guards the faulty path); the measures are then empty.
     pub applicable: bool,
+    /// Every replay of the strategy.
     pub runs: usize,
+    /// Replays in which the strategy could act: counted ones and failed
+    /// ones.
     pub applicable_runs: usize,
     /// Why it was not applicable, when it was not.
     pub not_applicable_reason: Option<String>,
+    /// Replays the measures cover: applicable and not failed.
+    pub counted_runs: usize,
+    /// Every replay by how it ended (adds up to `runs`).
+    pub outcomes: OutcomeCounts,
     /// Replays in which service was restored before the horizon.
     pub restored_runs: usize,
     /// Impact start until every service was within its SLO for the
-    /// stability window. Unrestored replays count as restored at the
-    /// horizon (so this is a lower bound when `restored_runs <
-    /// applicable_runs`).
-    pub mttr_seconds: Option<Stat>,
+    /// stability window, over the counted replays with an impact (`n`).
+    /// Unrestored replays count as restored at the horizon (`censored` of
+    /// them); `lower_bound` says which numbers that makes lower bounds.
+    pub mttr_seconds: Option<MttrStat>,
     pub time_to_detect_seconds: Option<Stat>,
     pub time_to_acknowledge_seconds: Option<Stat>,
     pub time_to_mitigate_seconds: Option<Stat>,
@@ -147,6 +206,14 @@ pub struct Summary {
     pub regression_blast_radius: Option<Stat>,
     pub hotfixes_mean: f64,
     pub rollbacks_mean: f64,
+    /// Times some service left its SLO again after service was restored,
+    /// per counted replay.
+    pub relapses_mean: f64,
+    /// Share of counted replays with at least one relapse.
+    pub relapse_rate: f64,
+    /// Requests the incident failed after service was restored, per
+    /// counted replay.
+    pub failed_after_restore_mean: f64,
     /// Deployments needing remediation over deployments reaching traffic.
     pub change_failure_rate: Option<f64>,
     pub failed_requests_by_cause: Option<FailedMeans>,
@@ -156,18 +223,20 @@ pub struct Summary {
 
 impl Summary {
     /// Summarises the scores of one strategy. `key` seeds the bootstraps.
+    /// Only counted replays ([`Outcome::counted`]) enter the measures.
     pub fn of(name: &str, scores: &[Score], key: u64) -> Summary {
-        let ok: Vec<&Score> = scores.iter().filter(|s| s.applicable).collect();
+        let ok: Vec<&Score> = scores.iter().filter(|s| s.outcome.counted()).collect();
         let n = ok.len();
+        let outcomes = OutcomeCounts::of(scores);
         let reason = scores.iter().find_map(|s| match &s.outcome {
-            crate::score::Outcome::NotApplicable(r) => Some(r.clone()),
+            Outcome::NotApplicable(r) => Some(r.clone()),
             _ => None,
         });
         let secs = |f: &dyn Fn(&Score) -> Option<f64>| -> Vec<f64> {
             ok.iter().filter_map(|s| f(s)).collect()
         };
         let stat = |xs: Vec<f64>, k: u64| Stat::of(&xs, key ^ (k << 32));
-        let mttr: Vec<f64> = ok.iter().filter_map(|s| mttr_seconds(s)).collect();
+        let mttr: Vec<MttrObservation> = ok.iter().filter_map(|s| MttrObservation::of(s)).collect();
         let regressed: Vec<f64> = ok
             .iter()
             .map(|s| if s.regressions.is_empty() { 0.0 } else { 1.0 })
@@ -183,14 +252,22 @@ impl Summary {
         let failed: u32 = ok.iter().map(|s| s.failed_deployments).sum();
         let by_cause =
             |f: &dyn Fn(&Score) -> u64| mean(&ok.iter().map(|s| f(s) as f64).collect::<Vec<_>>());
+        let per_replay =
+            |f: &dyn Fn(&Score) -> f64| mean(&ok.iter().map(|s| f(s)).collect::<Vec<_>>());
         Summary {
             name: name.to_string(),
-            applicable: n > 0,
+            applicable: outcomes.applicable() > 0,
             runs: scores.len(),
-            applicable_runs: n,
-            not_applicable_reason: if n == 0 { reason } else { None },
+            applicable_runs: outcomes.applicable(),
+            not_applicable_reason: if outcomes.applicable() == 0 {
+                reason
+            } else {
+                None
+            },
+            counted_runs: n,
+            outcomes,
             restored_runs: ok.iter().filter(|s| s.mttr.is_some()).count(),
-            mttr_seconds: stat(mttr, 1),
+            mttr_seconds: MttrStat::of(&mttr, key ^ (1 << 32)),
             time_to_detect_seconds: stat(secs(&|s| s.time_to_detect.map(|d| d.as_secs_f64())), 2),
             time_to_acknowledge_seconds: stat(
                 secs(&|s| s.time_to_acknowledge.map(|d| d.as_secs_f64())),
@@ -215,6 +292,9 @@ impl Summary {
             ),
             hotfixes_mean: mean(&ok.iter().map(|s| s.hotfixes as f64).collect::<Vec<_>>()),
             rollbacks_mean: mean(&ok.iter().map(|s| s.rollbacks as f64).collect::<Vec<_>>()),
+            relapses_mean: per_replay(&|s| s.relapses as f64),
+            relapse_rate: per_replay(&|s| if s.relapses > 0 { 1.0 } else { 0.0 }),
+            failed_after_restore_mean: per_replay(&|s| s.failed_after_restore as f64),
             change_failure_rate: (reached > 0).then(|| failed as f64 / reached as f64),
             failed_requests_by_cause: (n > 0).then(|| FailedMeans {
                 baseline: by_cause(&|s| s.failed_requests.baseline),
@@ -262,6 +342,70 @@ mod tests {
         let more: Vec<f64> = (0..2000).map(|i| (i % 17) as f64).collect();
         let m = Stat::of(&more, 9).unwrap();
         assert!(m.ci95[1] - m.ci95[0] < s.ci95[1] - s.ci95[0]);
+    }
+
+    #[test]
+    fn should_count_failed_replays_apart_and_keep_them_out_of_the_measures() {
+        use crate::score::fixtures::{restored_after, with_outcome};
+        let mut scores: Vec<Score> = (1..=8).map(|i| restored_after(Some(i * 60))).collect();
+        scores.push(restored_after(None));
+        scores.push(with_outcome(Outcome::Stopped("max_hotfixes".into()), None));
+        // A failed replay with a huge MTTR would drag the mean up if counted.
+        scores.push(with_outcome(
+            Outcome::Failed("refused".into()),
+            Some(99_999),
+        ));
+        scores.push(with_outcome(Outcome::NoImpact, None));
+        let s = Summary::of("x", &scores, 3);
+        assert_eq!(s.runs, 12);
+        assert_eq!(s.applicable_runs, 12);
+        assert_eq!(s.counted_runs, 11);
+        assert_eq!(
+            s.outcomes,
+            OutcomeCounts {
+                no_impact: 1,
+                restored: 8,
+                not_restored: 1,
+                stopped: 1,
+                not_applicable: 0,
+                failed: 1,
+            }
+        );
+        assert_eq!(s.outcomes.total(), s.runs);
+        let m = s.mttr_seconds.unwrap();
+        // The no-impact replay has no MTTR; the failed one is left out.
+        assert_eq!(m.n, 10);
+        assert_eq!(m.censored, 2);
+        assert_eq!(m.restored(), s.restored_runs);
+        let expected = (36.0 * 60.0 + 2.0 * 8.0 * 3600.0) / 10.0;
+        assert!((m.mean - expected).abs() < 1e-9, "{}", m.mean);
+        assert!(m.mean().lower_bound);
+    }
+
+    #[test]
+    fn should_summarise_relapses_over_the_counted_replays() {
+        use crate::score::fixtures::restored_after;
+        let mut scores: Vec<Score> = (1..=4).map(|i| restored_after(Some(i * 60))).collect();
+        scores[0].relapses = 2;
+        scores[0].failed_after_restore = 300;
+        scores[1].relapses = 1;
+        scores[1].failed_after_restore = 100;
+        let s = Summary::of("x", &scores, 3);
+        assert_eq!(s.relapses_mean, 0.75);
+        assert_eq!(s.relapse_rate, 0.5);
+        assert_eq!(s.failed_after_restore_mean, 100.0);
+    }
+
+    #[test]
+    fn should_say_why_a_strategy_that_never_applies_is_not_applicable() {
+        use crate::score::fixtures::with_outcome;
+        let scores = vec![with_outcome(Outcome::NotApplicable("no flag".into()), None); 3];
+        let s = Summary::of("flag-disable", &scores, 1);
+        assert!(!s.applicable);
+        assert_eq!(s.counted_runs, 0);
+        assert_eq!(s.outcomes.not_applicable, 3);
+        assert_eq!(s.not_applicable_reason.as_deref(), Some("no flag"));
+        assert_eq!(s.mttr_seconds, None);
     }
 
     #[test]
