@@ -20,8 +20,9 @@ pub(super) enum Tried {
     FlagOff,
     /// Repaired the data it damaged.
     Repaired,
-    /// Its fix (this pull request) was rolled back for a regression: if it
-    /// comes back, it is a new incident.
+    /// Its fix (this pull request) was rolled back, for a regression it
+    /// caused or because it did not cure: from then on it is a new
+    /// incident.
     Reverted(u32),
 }
 
@@ -34,7 +35,7 @@ impl Tried {
             Tried::RolledBack => "the rollback".to_string(),
             Tried::FlagOff => "turning its flag off".to_string(),
             Tried::Repaired => "the repair".to_string(),
-            Tried::Reverted(pr) => format!("PR #{pr}, which had fixed it, was rolled back"),
+            Tried::Reverted(pr) => format!("PR #{pr} was rolled back"),
         }
     }
 }

@@ -335,7 +335,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             (Some(vec![Step::Repair]), true)
         } else if let Tried::Reverted(_) = record.last {
             let text = format!(
-                "{} is back after {}: a new incident",
+                "{} fails requests after {}: a new incident",
                 culprit.summary,
                 record.last.describe()
             );

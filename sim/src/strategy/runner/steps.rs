@@ -332,6 +332,12 @@ impl<C: ControlPlane> Runner<'_, C> {
             (Some(_), Some(Tried::Shipped(pr))) => Some(pr),
             _ => None,
         };
+        // Reverting the team's own fix for this culprit (it did not cure):
+        // the runbook treats what follows as a new incident.
+        let own_fix = match (&culprit, change) {
+            (Some(c), Some(pr)) if c.kind != CulpritKind::Regression => Some(pr),
+            _ => None,
+        };
         if let Some(pr) = change {
             let apps = self.cp.pull_request(pr)?.apps;
             self.wait_idle(&apps)?;
@@ -360,7 +366,7 @@ impl<C: ControlPlane> Runner<'_, C> {
         }
         inc.acted = true;
         self.acted = true;
-        inc.tried = Tried::RolledBack;
+        inc.tried = own_fix.map_or(Tried::RolledBack, Tried::Reverted);
         Ok(())
     }
 

@@ -321,3 +321,36 @@ fn the_worst_impact_comes_first_and_the_fix_goes_where_the_cause_is() {
     assert_eq!(d.culprits.len(), 1, "{:?}", d.culprits);
     assert!(d.culprits[0].summary.contains("crash"), "{:?}", d.culprits);
 }
+
+#[test]
+fn a_hotfix_that_does_not_cure_is_reverted_and_the_incident_starts_over() {
+    // The runbook: revert a hotfix that did not cure, never chain another
+    // on it; what follows is a new incident, worked from the top.
+    let mut sc = one_service();
+    sc.faults[0].origin = FaultOrigin::Predates;
+    sc.risk.fix_cures = r(0.5);
+    let mut saw = 0;
+    for seed in 0..20 {
+        let run = replay(&sc, &runbook(), seed);
+        let t = texts(&run);
+        if !t.iter().any(|l| l.ends_with("the fix did not cure it")) {
+            continue;
+        }
+        saw += 1;
+        let reverted = t
+            .iter()
+            .position(|l| l.starts_with("rollback started"))
+            .expect("the hotfix is reverted");
+        let again = t
+            .iter()
+            .position(|l| l.ends_with("was rolled back: a new incident"))
+            .expect("then a new incident");
+        let next_pr = t.iter().rposition(|l| l.starts_with("opened PR")).unwrap();
+        assert!(reverted < again && again < next_pr, "seed {seed}: {t:#?}");
+        assert!(run.score.outcome.counted(), "seed {seed}");
+    }
+    assert!(
+        saw > 0,
+        "no seed had a fix that did not cure: the test shows nothing"
+    );
+}
