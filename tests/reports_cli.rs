@@ -46,7 +46,7 @@ fn should_render_a_replay_in_every_format() {
         ("text", "friday-cascade · strategy rollback · seed 2"),
         ("table", "friday-cascade · strategy rollback · seed 2"),
         ("markdown", "# friday-cascade · strategy rollback · seed 2"),
-        ("json", "\"schema_version\": 2"),
+        ("json", "\"schema_version\": 3"),
         ("html", "<svg"),
         (
             "junit",
@@ -497,4 +497,28 @@ fn should_say_what_the_comparison_covers_in_its_header() {
         assert!(text.contains(section), "{section}:\n{text}");
     }
     assert!(text.contains("a fix cures 75%"), "{text}");
+}
+
+#[test]
+fn should_judge_a_replay_against_the_runbook() {
+    // The default seed's direct hotfix breaks the runbook three ways; the
+    // runbook policy follows it.
+    let o = gameday(&["run", "--strategy", "direct"]);
+    let out = stdout(&o);
+    assert!(out.contains("Runbook check"), "{out}");
+    assert!(out.contains("FAIL  flag_first"), "{out}");
+    assert!(
+        out.contains("FAIL  no_chained_hotfix  PR #2 fixes a bug PR #1 introduced"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL  fixes_approved"), "{out}");
+    let o = gameday(&["run", "--strategy", "runbook"]);
+    let out = stdout(&o);
+    assert!(!out.contains("FAIL"), "{out}");
+    assert!(out.contains("pass  flag_first"), "{out}");
+    let o = gameday(&["run", "--strategy", "runbook", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rules = v["runbook"]["rules"].as_array().unwrap();
+    assert_eq!(rules[0]["rule"], "flag_first");
+    assert_eq!(rules[0]["verdict"], "pass");
 }

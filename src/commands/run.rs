@@ -150,6 +150,9 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin) -> String {
             },
         );
     }
+    if r.score.applicable {
+        runbook_text(&mut out, r, &sc.clock);
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -158,4 +161,37 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin) -> String {
     );
     let _ = writeln!(out, "{}", capitalised(&origin.describe()));
     out
+}
+
+/// The runbook check, a line per rule that applies.
+fn runbook_text(out: &mut String, r: &Replay, clock: &gameday_sim::time::WallClock) {
+    use gameday_sim::score::runbook::Verdict;
+    use gameday_sim::time::SimTime;
+    let _ = writeln!(out, "\nRunbook check (shared/seeds/hotfix-runbook.txt)");
+    for rule in &r.runbook.rules {
+        let mark = match rule.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::NotApplicable => continue,
+        };
+        let _ = write!(out, "  {mark:<5} {:<18} {}", rule.rule, rule.reason);
+        if let Some(e) = &rule.evidence {
+            let _ = write!(
+                out,
+                " [{} {}]",
+                clock.label(SimTime::from_millis(e.at_ms)),
+                e.text
+            );
+        }
+        let _ = writeln!(out);
+    }
+    if let Some(ms) = r.runbook.page_to_first_mitigation_ms {
+        let _ = writeln!(
+            out,
+            "  {:<5} {:<18} {}",
+            "",
+            "page to first move",
+            gameday_sim::time::SimDuration::from_millis(ms)
+        );
+    }
 }

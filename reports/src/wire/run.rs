@@ -1,7 +1,7 @@
 //! One replay as JSON: the score, the timeline, and each service's requests
 //! and errors per scrape interval.
 //!
-//! Schema version 2. Apart from `schema_version`, `series`,
+//! Schema version 3. Apart from `schema_version`, `series`,
 //! `scenario_summary`, `origin` and `command`, the fields are exactly those
 //! `gameday run --format json` printed before it had a schema.
 //!
@@ -10,10 +10,14 @@
 //! replays this report); `scenario_summary` gains `team_timings`, `risk`
 //! and, per fault, `guarded_by`, `irreversible`, `fix_touches` and
 //! `calm_fix_touches`.
+//!
+//! Changes from version 2: `runbook`, the runbook check (rules with a
+//! verdict, a reason and the deciding journal line; page to first move).
 
 use gameday_sim::engine::Replay;
 use gameday_sim::scenario::Scenario;
 use gameday_sim::score::censor::Bounded;
+use gameday_sim::score::runbook::RunbookCheck;
 use gameday_sim::score::Score;
 use gameday_sim::world::journal::Actor;
 use schemars::JsonSchema;
@@ -22,7 +26,7 @@ use serde::Serialize;
 use super::{Origin, ScenarioSummary};
 
 /// Version of the run JSON document.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One replay of one strategy on one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -46,6 +50,9 @@ pub struct RunReport {
     /// The command that replays this report, e.g. `gameday run --strategy
     /// direct --seed 4`.
     pub command: String,
+    /// The response judged against the hotfix runbook's order: each rule
+    /// passed, failed or not applicable, with the journal line deciding it.
+    pub runbook: RunbookCheck,
 }
 
 /// How the replay ended: the simulator's own outcome, published as is.
@@ -243,6 +250,7 @@ impl RunReport {
                 })
                 .collect(),
             control_plane_calls: r.control_plane_calls,
+            runbook: r.runbook.clone(),
             series: r
                 .series
                 .iter()
@@ -352,6 +360,7 @@ mod tests {
                 "scenario_summary",
                 "origin",
                 "command",
+                "runbook",
             ] {
                 assert!(map.remove(added).is_some(), "{added}");
             }

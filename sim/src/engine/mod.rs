@@ -46,6 +46,10 @@ pub struct Replay {
     /// `tests/digest.rs` hash; the run report carries it.
     #[serde(skip)]
     pub series: Vec<series::ServiceSeries>,
+    /// The response judged against the hotfix runbook's order (left out
+    /// of the replay's own JSON, like `series`).
+    #[serde(skip)]
+    pub runbook: crate::score::runbook::RunbookCheck,
 }
 
 /// Replays `policy` on `scenario` with `seed`.
@@ -75,6 +79,7 @@ impl Replay {
                 .collect(),
             control_plane_calls: calls,
             series: series::scrape_series(world),
+            runbook: crate::score::runbook::check(world),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod censor;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod paired;
+pub mod runbook;
 pub mod seeds;
 pub mod summary;
 
