@@ -11,6 +11,7 @@ pub mod client;
 pub mod gameday;
 pub mod github;
 pub mod http;
+pub mod journal;
 pub mod prometheus;
 pub mod prometheus_mount;
 pub mod rollouts;
