@@ -91,6 +91,50 @@ pub enum Command {
     /// Example: gameday mocks --seed 11 --at 17:30, then
     /// promtool query instant http://127.0.0.1:9090 'up'
     Mocks(MocksArgs),
+    /// Replay a drill from its journal, with no wall clock, and print it
+    /// as `gameday run` prints a replay (timeline, score, runbook check).
+    ///
+    /// The journal's header carries the scenario, its SHA-256 and the
+    /// seed; every request the fakes accepted is re-sent at the virtual
+    /// moment it was handled, and the world's events must come out as
+    /// journaled (else the line where they diverge is named). The same
+    /// journal always gives the same bytes.
+    ///
+    /// Exit codes: 0 success, 1 the replay diverged, 2 the journal cannot
+    /// be read, 3 a budget was missed.
+    ///
+    /// Example: gameday replay drill.jsonl --format json --out drill.json
+    Replay(ReplayArgs),
+    /// Score a drill from its journal beside every built-in strategy on
+    /// the same seed (the same world: common random numbers), with the
+    /// paired difference to the best, and judge it against the runbook.
+    ///
+    /// Exit codes as `gameday compare`.
+    ///
+    /// Example: gameday score drill.jsonl --format markdown --out debrief.md
+    Score(ScoreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The drill's journal (JSON Lines, as `gameday drill --journal` writes)
+    pub journal: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RunFormat::Text)]
+    pub format: RunFormat,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    /// The drill's journal (JSON Lines, as `gameday drill --journal` writes)
+    pub journal: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    pub format: CompareFormat,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,6 +4,7 @@
 mod compare;
 mod embedded;
 mod init;
+mod journal;
 mod mocks;
 mod report;
 mod run;
@@ -35,6 +36,8 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
             write_stdout(&format!("{text}\n"))
         }
         Command::Mocks(args) => mocks::mocks(args),
+        Command::Replay(args) => journal::replay(args),
+        Command::Score(args) => journal::score(args),
         Command::Strategies(args) => {
             let sc = load(args.scenario.as_deref())?;
             let mut out = String::new();

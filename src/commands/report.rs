@@ -42,6 +42,18 @@ pub fn emit_compare(
     format: CompareFormat,
     args: &ReportArgs,
 ) -> Result<(), Failure> {
+    emit_compare_with(sc, report, format, args, None)
+}
+
+/// [`emit_compare`] with `appendix` (text, or Markdown for the Markdown
+/// format) after the table and Markdown reports.
+pub fn emit_compare_with(
+    sc: &Scenario,
+    report: &CompareReport,
+    format: CompareFormat,
+    args: &ReportArgs,
+    appendix: Option<&str>,
+) -> Result<(), Failure> {
     let budgets = budgets(args, sc);
     let verdicts = judge_compare(report, &budgets);
     let text = match format {
@@ -72,6 +84,10 @@ pub fn emit_compare(
             &verdicts,
         ),
     };
+    let text = match (format, appendix) {
+        (CompareFormat::Table | CompareFormat::Markdown, Some(more)) => format!("{text}\n{more}"),
+        _ => text,
+    };
     emit(&text, args.out.as_deref())?;
     warn_failed(&verdicts);
     enforce(&verdicts, &budgets, format == CompareFormat::Junit)
@@ -85,11 +101,22 @@ pub fn emit_run(
     format: RunFormat,
     args: &ReportArgs,
 ) -> Result<(), Failure> {
-    let report = RunReport::build(sc, r, origin);
+    emit_run_report(sc, r, RunReport::build(sc, r, origin), format, args)
+}
+
+/// [`emit_run`] of a report built by the caller (a drill replayed from its
+/// journal names its own command).
+pub fn emit_run_report(
+    sc: &Scenario,
+    r: &Replay,
+    report: RunReport,
+    format: RunFormat,
+    args: &ReportArgs,
+) -> Result<(), Failure> {
     let budgets = budgets(args, sc);
     let verdict = judge_run(&report, &budgets);
     let text = match format {
-        RunFormat::Text => super::run::render_text(sc, r, &report.origin),
+        RunFormat::Text => super::run::render_text(sc, r, &report.origin, &report.command),
         RunFormat::Markdown => markdown::run_markdown(&report),
         RunFormat::Json => json::to_json(&report).map_err(|e| failed(e.into()))?,
         RunFormat::Html => html::run::run_html(&report).map_err(failed)?,

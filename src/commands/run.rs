@@ -33,7 +33,7 @@ fn dur(d: Option<SimDuration>) -> String {
 
 /// The timeline with wall-clock times, then the score and where the
 /// report came from.
-pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin) -> String {
+pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -154,11 +154,7 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin) -> String {
         runbook_text(&mut out, r, &sc.clock);
     }
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "Replay it with: {}",
-        origin.run_command(&r.strategy, r.seed)
-    );
+    let _ = writeln!(out, "Replay it with: {command}");
     let _ = writeln!(out, "{}", capitalised(&origin.describe()));
     out
 }

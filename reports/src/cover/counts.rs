@@ -40,7 +40,11 @@ pub fn coverage(r: &CompareReport) -> String {
         })
         .collect();
     if short.is_empty() {
-        format!("counted: all {} replays of every strategy", r.runs)
+        if r.runs == 1 {
+            "counted: the replay of every strategy".to_string()
+        } else {
+            format!("counted: all {} replays of every strategy", r.runs)
+        }
     } else if short.len() == r.strategies.len() {
         format!("counted: {}", short.join("; "))
     } else {

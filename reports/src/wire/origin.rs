@@ -80,7 +80,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// `word` as one POSIX shell word: unchanged when it is made of safe
 /// characters, else in single quotes.
-fn shell_word(word: &str) -> String {
+pub fn shell_word(word: &str) -> String {
     let safe = !word.is_empty()
         && word
             .chars()

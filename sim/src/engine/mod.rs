@@ -61,10 +61,16 @@ pub fn replay(scenario: &Scenario, policy: &Policy, seed: u64) -> Replay {
 impl Replay {
     /// The replay record of a finished world.
     pub fn of(world: &World<'_>, policy: &Policy, seed: u64, score: Score, calls: u64) -> Replay {
+        Replay::named(world, &policy.name, seed, score, calls)
+    }
+
+    /// The replay record of a finished world whose responders were not a
+    /// policy (a drill's team), named `strategy`.
+    pub fn named(world: &World<'_>, strategy: &str, seed: u64, score: Score, calls: u64) -> Replay {
         let scenario = world.scenario();
         Replay {
             scenario: scenario.name.clone(),
-            strategy: policy.name.clone(),
+            strategy: strategy.to_string(),
             seed,
             score,
             timeline: world

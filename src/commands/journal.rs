@@ -1,0 +1,137 @@
+//! `gameday replay` and `gameday score`: a drill read back from its
+//! journal, shown as a replay, or scored beside the strategies.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use gameday_mocks::journal::replay::{replay as replay_journal, ReplayError, Replayed};
+use gameday_mocks::journal::{self, Journal};
+use gameday_reports::wire::origin::shell_word;
+use gameday_reports::wire::{CompareReport, Origin, RunReport, Sweep};
+use gameday_sim::engine::{replay_world, Replay};
+use gameday_sim::score::runbook::Verdict;
+use gameday_sim::time::SimTime;
+
+use super::all_policies;
+use crate::cli::{ReplayArgs, ScoreArgs};
+use crate::Failure;
+
+/// The name of the drill's team in reports.
+pub const TEAM: &str = "team";
+
+fn read(path: &Path) -> Result<Journal, Failure> {
+    let j = journal::read(path).map_err(|e| Failure::input(format!("error: {e}")))?;
+    if j.torn_tail {
+        eprintln!(
+            "warning: {}: the last line was cut short (the drill was killed while writing it) and is left out",
+            path.display()
+        );
+    }
+    Ok(j)
+}
+
+fn replayed(path: &Path, j: &Journal) -> Result<Replayed, Failure> {
+    replay_journal(j).map_err(|e| match e {
+        ReplayError::Diverged { .. } => Failure::runtime(format!("error: {}: {e}", path.display())),
+        other => Failure::input(format!("error: {}: {other}", path.display())),
+    })
+}
+
+fn origin(j: &Journal) -> Origin {
+    let h = &j.header;
+    match &h.scenario_file {
+        Some(f) => Origin::file(&h.gameday_version, f, h.scenario_text.as_bytes()),
+        None => Origin::embedded(&h.gameday_version),
+    }
+}
+
+fn replay_command(path: &Path) -> String {
+    format!("gameday replay {}", shell_word(&path.display().to_string()))
+}
+
+pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
+    let j = read(&args.journal)?;
+    let r = replayed(&args.journal, &j)?;
+    let seed = j.header.seed;
+    let replay = Replay::named(&r.world, TEAM, seed, r.score.clone(), r.requests as u64);
+    let mut report = RunReport::build(r.scenario, &replay, origin(&j));
+    report.command = replay_command(&args.journal);
+    super::report::emit_run_report(r.scenario, &replay, report, args.format, &args.report)
+}
+
+pub fn score(args: ScoreArgs) -> Result<(), Failure> {
+    let j = read(&args.journal)?;
+    let r = replayed(&args.journal, &j)?;
+    let sc = r.scenario;
+    let seed = j.header.seed;
+    // Every strategy on the drill's seed: the same world.
+    let policies = all_policies(sc);
+    let mut names: Vec<&str> = vec![TEAM];
+    names.extend(policies.iter().map(|p| p.name.as_str()));
+    let mut scores = vec![vec![r.score.clone()]];
+    scores.extend(policies.iter().map(|p| vec![replay_world(sc, p, seed).1]));
+    let sweep = Sweep {
+        scenario: sc,
+        names: &names,
+        scores: &scores,
+        runs: 1,
+        base_seed: seed,
+    };
+    let mut report = CompareReport::build(&sweep, origin(&j), None)
+        .map_err(|e| Failure::input(format!("error: {e}")))?;
+    // The team's seed replays from the journal, not as a strategy.
+    if let Some(team) = report
+        .strategies
+        .iter_mut()
+        .find(|s| s.summary.name == TEAM)
+    {
+        for w in &mut team.worst_seeds {
+            w.command = replay_command(&args.journal);
+        }
+    }
+    let runbook = runbook_text(&r, args.format == crate::cli::CompareFormat::Markdown);
+    super::report::emit_compare_with(sc, &report, args.format, &args.report, Some(&runbook))
+}
+
+/// The team's runbook check, as text or Markdown.
+fn runbook_text(r: &Replayed, markdown: bool) -> String {
+    let check = gameday_sim::score::runbook::check(&r.world);
+    let clock = &r.scenario.clock;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        if markdown {
+            "## Runbook check (the team)\n"
+        } else {
+            "Runbook check (the team; shared/seeds/hotfix-runbook.txt)"
+        }
+    );
+    for rule in &check.rules {
+        let mark = match rule.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "FAIL",
+            Verdict::NotApplicable => continue,
+        };
+        let line = match &rule.evidence {
+            Some(e) => format!(
+                "{mark} {} {} [{} {}]",
+                rule.rule,
+                rule.reason,
+                clock.label(SimTime::from_millis(e.at_ms)),
+                e.text
+            ),
+            None => format!("{mark} {} {}", rule.rule, rule.reason),
+        };
+        let _ = writeln!(out, "{}{line}", if markdown { "- " } else { "  " });
+    }
+    if let Some(ms) = check.page_to_first_mitigation_ms {
+        let _ = writeln!(
+            out,
+            "{}page to first move: {}",
+            if markdown { "- " } else { "  " },
+            gameday_sim::time::SimDuration::from_millis(ms)
+        );
+    }
+    out
+}
