@@ -15,6 +15,10 @@ pub(crate) type Location = (usize, usize);
 pub(crate) struct Locations {
     values: BTreeMap<String, Location>,
     keys: BTreeMap<String, Location>,
+    /// Keys written twice in one map: (path, first, again), in file order.
+    /// A YAML reader keeps only the last, so each would silently replace
+    /// the first.
+    duplicates: Vec<(String, Location, Location)>,
 }
 
 enum Frame {
@@ -61,7 +65,19 @@ impl Locations {
                             // This node is a key.
                             if let Event::Scalar(ref v, ..) = event {
                                 let full = join(path, v);
-                                out.keys.entry(full).or_insert(loc);
+                                // Inside a map written twice, every key
+                                // repeats: only the outer one counts.
+                                let inside_dup = out.duplicates.iter().any(|(d, _, _)| {
+                                    full.strip_prefix(d.as_str())
+                                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+                                });
+                                match out.keys.get(&full) {
+                                    Some(_) if inside_dup => {}
+                                    Some(&first) => out.duplicates.push((full, first, loc)),
+                                    None => {
+                                        out.keys.insert(full, loc);
+                                    }
+                                }
                                 *key = Some(v.to_string());
                             } else {
                                 *key = Some(String::from("?"));
@@ -109,6 +125,11 @@ impl Locations {
         }
     }
 
+    /// Keys written twice in one map: (path, first location, second).
+    pub(crate) fn duplicates(&self) -> &[(String, Location, Location)] {
+        &self.duplicates
+    }
+
     /// Location of the key of the map entry at `path` (for errors about a
     /// whole entry, such as an unknown name used as a key).
     pub(crate) fn key(&self, path: &str) -> Option<Location> {
@@ -137,6 +158,20 @@ mod tests {
         let l = Locations::index(DOC);
         assert_eq!(l.find("faults[1].missing"), l.find("faults[1]"));
         assert_eq!(l.find("nothing.here"), None);
+    }
+
+    #[test]
+    fn finds_keys_written_twice_in_one_map() {
+        let l = Locations::index(
+            "services:\n  a:\n    rps: 1\n  b: {}\n  a:\n    rps: 2\nfaults:\n  - a: 1\n  - a: 2\nteam: { x: 1, x: 2 }\n",
+        );
+        assert_eq!(
+            l.duplicates(),
+            &[
+                ("services.a".to_string(), (2, 3), (5, 3)),
+                ("team.x".to_string(), (10, 9), (10, 15))
+            ]
+        );
     }
 
     #[test]

@@ -210,6 +210,19 @@ fn every_problem_is_located_and_explained() {
             "at or above the alert threshold",
             "baseline_error_ratio: 0.06",
         ),
+        // Keys written twice: YAML keeps the second, silently.
+        (
+            "the flag service is down\n",
+            "the flag service is down\n  payment_processing_v2: # again\n    service: payment\n    path: charge-v2\n    enabled: false\n    rollout: 1.0\n    fallback: false\n",
+            "`payment_processing_v2` appears twice in `flags` (first at line",
+            "payment_processing_v2: # again",
+        ),
+        (
+            "    login:\n      - { service: email",
+            "    errkit: # again\n      - { service: login, probability: 0.1, effect: crash, delay: 1m }\n    login:\n      - { service: email",
+            "`errkit` appears twice in `risk.components`",
+            "errkit: # again",
+        ),
         // Policies that cannot make progress.
         (
             "  - name: runbook\n",

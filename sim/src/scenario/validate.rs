@@ -203,6 +203,20 @@ pub(crate) fn validate(
         libraries: raw.libraries.keys().cloned().collect(),
         scrape: None,
     };
+    for (path, first, again) in cx.locs.duplicates().to_vec() {
+        let (parent, name) = path
+            .rsplit_once('.')
+            .unwrap_or(("the document", path.as_str()));
+        cx.push(
+            &path,
+            Some(again),
+            format!(
+                "`{name}` appears twice in `{parent}` (first at line {}); a YAML reader keeps only the second, silently",
+                first.0
+            ),
+            Some("rename one, or merge the two into one entry".into()),
+        );
+    }
     let scenario = build(&mut cx, raw);
     if cx.errors.is_empty() {
         if let Some(s) = scenario {
