@@ -67,6 +67,7 @@ pub fn load_with_origin(path: Option<&Path>) -> Result<(Scenario, Origin), Failu
         return Ok((scenario::friday_cascade(), Origin::embedded(VERSION)));
     };
     let source = p.display().to_string();
+    scenario::limits::file_size(&source, p).map_err(|e| Failure::input(e.to_string()))?;
     let text = std::fs::read_to_string(p).map_err(|e| {
         Failure::input(
             ScenarioErrors::single(ScenarioError::io(&source, e.to_string())).to_string(),

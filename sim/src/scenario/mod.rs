@@ -16,6 +16,7 @@
 mod coherence;
 mod embedded;
 mod error;
+pub mod limits;
 mod locate;
 pub mod model;
 mod raw;
@@ -39,6 +40,16 @@ pub const FRIDAY_CASCADE_NAME: &str = "<embedded friday-cascade.yaml>";
 
 /// Parses and validates scenario text. `source` names the file in errors.
 pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
+    if let Err(e) = limits::text(text) {
+        return Err(ScenarioErrors::single(ScenarioError {
+            file: source.to_string(),
+            line: e.line,
+            column: e.column,
+            path: String::new(),
+            message: e.message,
+            hint: Some(e.hint),
+        }));
+    }
     let raw = raw::from_yaml(source, text)?;
     validate::validate(source, text, raw)
 }
@@ -46,6 +57,7 @@ pub fn parse(source: &str, text: &str) -> Result<Scenario, ScenarioErrors> {
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioErrors> {
     let source = path.display().to_string();
+    limits::file_size(&source, path)?;
     let text = std::fs::read_to_string(path)
         .map_err(|e| ScenarioErrors::single(ScenarioError::io(&source, e.to_string())))?;
     parse(&source, &text)

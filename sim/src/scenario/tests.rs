@@ -210,6 +210,25 @@ fn every_problem_is_located_and_explained() {
             "at or above the alert threshold",
             "baseline_error_ratio: 0.06",
         ),
+        // The work a replay implies, against the documented limits.
+        (
+            "horizon: 8h",
+            "horizon: 1000y",
+            "is over the limit of 2160h00m",
+            "horizon: 1000y",
+        ),
+        (
+            "scrape_interval: 15s",
+            "scrape_interval: 1ms",
+            "is below the limit of 1s",
+            "scrape_interval: 1ms",
+        ),
+        (
+            "horizon: 8h\nscrape_interval: 15s",
+            "horizon: 60d\nscrape_interval: 1s",
+            "over the limit of 20000000",
+            "scrape_interval: 1s",
+        ),
         // Keys written twice: YAML keeps the second, silently.
         (
             "the flag service is down\n",

@@ -220,7 +220,10 @@ pub(crate) fn validate(
     let scenario = build(&mut cx, raw);
     if cx.errors.is_empty() {
         if let Some(s) = scenario {
-            for f in super::coherence::check(&s) {
+            for f in super::limits::work(&s)
+                .into_iter()
+                .chain(super::coherence::check(&s))
+            {
                 cx.err_hint(&f.path, f.message, f.hint);
             }
             if cx.errors.is_empty() {
