@@ -29,7 +29,7 @@
 //! `repeat` costs turns, not stack.
 
 mod memory;
-mod steps;
+pub(crate) mod steps;
 #[cfg(test)]
 mod tests;
 
@@ -71,6 +71,10 @@ pub struct RunnerConfig {
     pub verify: SimDuration,
     /// Reworks of one fix before the plan ends (the next turn tries again).
     pub max_reworks: u32,
+    /// Pull requests the team may open in one replay, whatever the policy
+    /// ([`steps::MAX_PULL_REQUESTS`] by default): reaching it ends the work
+    /// like a policy bound, journaled as `limit reached`.
+    pub max_pull_requests: usize,
 }
 
 impl RunnerConfig {
@@ -79,6 +83,7 @@ impl RunnerConfig {
             quiet: stability_window,
             verify: team.alert.window + team.alert.for_duration + SimDuration::from_mins(5),
             max_reworks: 12,
+            max_pull_requests: steps::MAX_PULL_REQUESTS,
         }
     }
 }

@@ -37,6 +37,12 @@ struct Inc {
 }
 
 /// Longest wait for a pipeline to finish something it started.
+/// Most pull requests the team opens in one replay, whatever the policy:
+/// a bound on the work (and memory) of a runaway cascade over a long
+/// horizon. Reaching it ends the work on the culprit like a policy bound,
+/// journaled as `limit reached`.
+pub const MAX_PULL_REQUESTS: usize = 1000;
+
 const PIPELINE_WAIT: SimDuration = SimDuration::from_mins(24 * 60);
 
 impl<C: ControlPlane> Runner<'_, C> {
@@ -392,6 +398,12 @@ impl<C: ControlPlane> Runner<'_, C> {
 
     /// Why the policy forbids another hotfix for culprit `id`, if it does.
     fn hotfix_bound(&self, id: u32, kind: CulpritKind) -> Option<String> {
+        let limit = self.cfg.max_pull_requests;
+        if self.mem.pr_targets.len() >= limit {
+            return Some(format!(
+                "limit reached: gameday's bound of {limit} pull requests in one replay"
+            ));
+        }
         if let Some(m) = self.policy.max_hotfixes {
             if self.mem.hotfixes >= m {
                 return Some(format!("max_hotfixes ({m}) reached"));

@@ -354,3 +354,38 @@ fn a_hotfix_that_does_not_cure_is_reverted_and_the_incident_starts_over() {
         "no seed had a fix that did not cure: the test shows nothing"
     );
 }
+
+#[test]
+fn a_runaway_cascade_stops_at_gamedays_own_bound_on_pull_requests() {
+    // Every fix regresses and the policy answers every regression with
+    // another hotfix, for days: the replay stops at the bound (5 here,
+    // 1,000 by default), says so, and counts as stopped.
+    use crate::control::InProcess;
+    use crate::strategy::crew::Crew;
+    use crate::strategy::{Runner, RunnerConfig};
+    let mut sc = always_regresses(1.0);
+    sc.horizon = SimDuration::from_mins(5 * 24 * 60);
+    let policy = preset("direct", &sc).unwrap();
+    let mut world = crate::world::World::new(&sc, 1);
+    let ended = {
+        let mut cp = InProcess::new(&mut world);
+        let mut cfg = RunnerConfig::for_team(&sc.team, sc.stability_window);
+        cfg.max_pull_requests = 5;
+        Runner::new(&mut cp, &sc, policy, Crew::new(1, &sc.team), cfg).run(sc.horizon)
+    };
+    let score = crate::engine::conclude(&mut world, ended);
+    let texts: Vec<&str> = world
+        .journal()
+        .entries()
+        .iter()
+        .map(|e| e.text.as_str())
+        .collect();
+    let opened = texts.iter().filter(|t| t.starts_with("opened PR")).count();
+    assert_eq!(opened, 5, "{texts:#?}");
+    match &score.outcome {
+        Outcome::Stopped(why) => {
+            assert!(why.contains("limit reached: gameday's bound of 5"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
