@@ -2,6 +2,7 @@
 //! calls the simulator, and renders the result.
 
 mod compare;
+mod drill;
 mod embedded;
 mod init;
 mod mocks;
@@ -35,6 +36,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
             write_stdout(&format!("{text}\n"))
         }
         Command::Mocks(args) => mocks::mocks(args),
+        Command::Drill(args) => drill::drill(args),
         Command::Strategies(args) => {
             let sc = load(args.scenario.as_deref())?;
             let mut out = String::new();
