@@ -273,11 +273,51 @@ fn should_teach_the_endpoints_with_examples_that_paste_as_printed() {
     }
 }
 
+/// A one-request webhook receiver on loopback: returns its URL and the
+/// body it will have received.
+fn webhook_receiver() -> (String, std::thread::JoinHandle<String>) {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            let n = s.read(&mut chunk).unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).to_string();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if body.len() >= len || n == 0 {
+                    let _ = s.write_all(
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                    return body.to_string();
+                }
+            }
+            if n == 0 {
+                return String::new();
+            }
+        }
+    });
+    (url, handle)
+}
+
 #[test]
 fn should_hand_the_strategys_incident_over_at_the_handover() {
     let base = free_port_base().to_string();
+    let (hook, received) = webhook_receiver();
     let o = common::gameday(&[
         "drill",
+        "--page-webhook",
+        &hook,
         "--strategy",
         "direct",
         "--handover",
@@ -297,4 +337,13 @@ fn should_hand_the_strategys_incident_over_at_the_handover() {
     // Already firing at the handover: the people are paged at once.
     assert!(out.contains("PAGE FIRING"), "{out}");
     assert!(out.contains("hotfixes shipped"), "{out}");
+    // And the page reached the webhook in Alertmanager's format.
+    let body = json(&received.join().unwrap());
+    assert_eq!(body["version"], "4");
+    assert_eq!(body["status"], "firing");
+    assert_eq!(body["alerts"][0]["labels"]["alertname"], "HighErrorRatio");
+    assert!(body["alerts"][0]["startsAt"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
 }
