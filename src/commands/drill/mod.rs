@@ -79,6 +79,15 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::runtime(format!("error: cannot start the runtime: {e}")))?;
     let running = runtime.block_on(start_fakes(&args, &world, &token))?;
     let links = links(&running);
+    // Kept on a redrawn screen, which clears the banner.
+    let legend = format!(
+        "token {token} · {}\n",
+        links
+            .iter()
+            .map(|(n, u)| format!("{n} {u}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
     let tty = std::io::stdout().is_terminal();
     let redraw = tty && !args.quiet;
     println!(
@@ -171,6 +180,7 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
             if redraw {
                 let mut screen = String::from("\x1b[2J\x1b[H");
                 screen.push_str(&status::block(&w, &state, raw));
+                screen.push_str(&legend);
                 for p in &recent {
                     screen.push('\n');
                     screen.push_str(&p.render());
