@@ -113,6 +113,29 @@ pub enum Command {
     ///
     /// Example: gameday score drill.jsonl --format markdown --out debrief.md
     Score(ScoreArgs),
+    /// Run a live drill: the world runs by itself on the wall clock while
+    /// people work the incident with their own tools against the fakes.
+    ///
+    /// Virtual time runs at --speed virtual seconds per wall second (1:
+    /// real time), not counting pauses. The fakes answer in wall-clock
+    /// time: the world's now is the wall clock's now, so promtool with no
+    /// --time, Grafana's "last 10 minutes" and other tools asking about
+    /// now see the incident. At speed X a span of virtual time is
+    /// published as 1/X of it in wall time: a 5m query window covers 5·X
+    /// virtual minutes. The scenario's time of day still labels the
+    /// status, the pages and the timeline.
+    ///
+    /// When an alert fires, the drill prints a page (and POSTs it in
+    /// Alertmanager's webhook format to --page-webhook). The horizon, POST
+    /// /gameday/v1/end, the q key or Ctrl-C end the drill and print its
+    /// score, computed as a strategy's is. No endpoint hands out the
+    /// answer: /gameday/v1/diagnose is refused, and so is /gameday/v1/wait
+    /// (the clock runs by itself).
+    ///
+    /// Exit codes: 0 the drill ran and was scored, 1 runtime failure (a
+    /// port taken), 2 invalid input.
+    #[command(after_long_help = DRILL_HELP)]
+    Drill(DrillArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -136,6 +159,28 @@ pub struct ScoreArgs {
     #[command(flatten)]
     pub report: ReportArgs,
 }
+
+/// The endpoints a drill's players need, with examples that work as
+/// printed (short lines, so no terminal wraps them).
+const DRILL_HELP: &str = r#"Pause, resume and end (the gameday control API, BASE+4; 9093 by default):
+  TOKEN=s3cret
+  gameday drill --speed 10 --token "$TOKEN"
+
+  # in another shell, with the same TOKEN=s3cret:
+  curl -s -X POST -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/pause
+  curl -s -X POST -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/resume
+  curl -s -X POST -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/end
+  curl -s -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/drill
+  curl -s -X POST -H "Authorization: Bearer $TOKEN"     -d '{"service":"payment"}'     http://127.0.0.1:9093/gameday/v1/acknowledge
+
+On the drill's terminal: p pauses and resumes, q or Ctrl-C ends.
+
+Query the incident as of now (no --time needed):
+  promtool query instant http://127.0.0.1:9090     'sum by (service) (rate(http_requests_total{code=~"5.."}[1m]))'
+
+Takeover: the built-in responders play `direct` until 17:30, then it
+is yours:
+  gameday drill --strategy direct --handover 17:30 --token "$TOKEN""#;
 
 #[derive(Debug, clap::Args)]
 pub struct MocksArgs {
@@ -177,6 +222,48 @@ pub struct MocksArgs {
     #[arg(long)]
     pub token: Option<String>,
     /// Stop after this many seconds of wall-clock time (for scripts and tests)
+    #[arg(long, hide = true)]
+    pub exit_after: Option<u64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DrillArgs {
+    /// Scenario YAML file [default: the embedded Friday cascade]
+    pub scenario: Option<PathBuf>,
+    /// Seed of the world [default: the scenario's `seed`, else 1]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Virtual seconds per wall second, from 0.1 to 600 (1 is real time)
+    #[arg(long, default_value = "1")]
+    pub speed: gameday_mocks::drill::Speed,
+    /// Let this strategy's responders play until --handover, then hand the
+    /// incident to the people
+    #[arg(long, requires = "handover")]
+    pub strategy: Option<String>,
+    /// When the people take over: a clock time like 17:30 (as `mocks
+    /// --at`) or an offset like +20m
+    #[arg(long, requires = "strategy")]
+    pub handover: Option<String>,
+    /// Address to bind; loopback unless told otherwise
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Shift every port: Prometheus on BASE, Unleash BASE+1, GitHub BASE+2,
+    /// Argo CD BASE+3, gameday BASE+4, Argo Rollouts BASE+5 [default ports:
+    /// 9090, 4242, 9091, 9092, 9093, 3100]
+    #[arg(long)]
+    pub port_base: Option<u16>,
+    /// Token mutating calls must carry [default: a random one, printed at start]
+    #[arg(long)]
+    pub token: Option<String>,
+    /// POST every page to this URL in Alertmanager's webhook format (a
+    /// failing webhook is reported once, never fatal)
+    #[arg(long, value_name = "URL")]
+    pub page_webhook: Option<String>,
+    /// No live status on the terminal (pages and the score still print)
+    #[arg(long)]
+    pub quiet: bool,
+    /// End the drill after this many seconds of wall-clock time (for
+    /// scripts and tests)
     #[arg(long, hide = true)]
     pub exit_after: Option<u64>,
 }

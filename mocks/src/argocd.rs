@@ -20,6 +20,7 @@ use wiremock::MockServer;
 
 use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
 use crate::sim::SharedWorld;
+use crate::timebase::Timebase;
 
 /// gRPC status codes used in error bodies (api-reference §3.4).
 const INVALID_ARGUMENT: u16 = 3;
@@ -53,8 +54,19 @@ fn authorized(req: &HttpRequest, token: &str) -> bool {
     }
 }
 
-/// Handles one request against the world.
+/// Handles one request against the world, on the scenario's calendar.
 pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    let tb = Timebase::Scenario(world.scenario().clock);
+    handle_in(req, world, token, &tb)
+}
+
+/// Handles one request against the world, stamping times through `tb`.
+pub fn handle_in(
+    req: &HttpRequest,
+    world: &mut World<'_>,
+    token: &str,
+    tb: &Timebase,
+) -> HttpResponse {
     if req.path == "/api/version" {
         return HttpResponse::json(
             200,
@@ -67,17 +79,17 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
     let seg: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
     let project_given = req.query_pairs().iter().any(|(k, _)| k == "project");
     match (req.method.as_str(), seg.as_slice()) {
-        ("GET", ["api", "v1", "applications"]) => list(world),
+        ("GET", ["api", "v1", "applications"]) => list(world, tb),
         ("GET", ["api", "v1", "applications", name]) => {
             with_app(world, name, project_given, |w, app| {
-                HttpResponse::json(200, &application_json(w, &app))
+                HttpResponse::json(200, &application_json(w, tb, &app))
             })
         }
         ("POST", ["api", "v1", "applications", name, "sync"]) => {
-            sync(world, name, req, project_given)
+            sync(world, tb, name, req, project_given)
         }
         ("POST", ["api", "v1", "applications", name, "rollback"]) => {
-            rollback(world, name, req, project_given)
+            rollback(world, tb, name, req, project_given)
         }
         (_, ["api", "v1", "applications", ..]) => error(405, UNIMPLEMENTED, "method not allowed"),
         _ => error(404, NOT_FOUND, "Not Found"),
@@ -102,11 +114,11 @@ fn with_app(
     }
 }
 
-fn iso(world: &World<'_>, t: SimTime) -> String {
-    world.scenario().clock.rfc3339(t)
+fn iso(tb: &Timebase, t: SimTime) -> String {
+    tb.rfc3339(t)
 }
 
-fn application_json(world: &World<'_>, app: &AppView) -> Value {
+fn application_json(world: &World<'_>, tb: &Timebase, app: &AppView) -> Value {
     let target = app
         .canary
         .as_ref()
@@ -123,8 +135,8 @@ fn application_json(world: &World<'_>, app: &AppView) -> Value {
             json!({
                 "id": h.id,
                 "revision": h.revision,
-                "deployedAt": iso(world, h.deployed_at),
-                "deployStartedAt": iso(world, h.deployed_at),
+                "deployedAt": iso(tb, h.deployed_at),
+                "deployStartedAt": iso(tb, h.deployed_at),
             })
         })
         .collect();
@@ -132,7 +144,7 @@ fn application_json(world: &World<'_>, app: &AppView) -> Value {
         let mut state = json!({
             "phase": if o.finished.is_some() { "Succeeded" } else { "Running" },
             "message": if o.finished.is_some() { "successfully synced (all tasks run)" } else { "one or more tasks are running" },
-            "startedAt": iso(world, o.started),
+            "startedAt": iso(tb, o.started),
             "operation": { "sync": { "revision": o.revision }, "initiatedBy": { "username": "gameday" } },
             "syncResult": { "revision": o.revision, "resources": [{
                 "group": "argoproj.io", "version": "v1alpha1", "kind": "Rollout", "namespace": "prod",
@@ -140,7 +152,7 @@ fn application_json(world: &World<'_>, app: &AppView) -> Value {
             }]},
         });
         if let Some(done) = o.finished {
-            state["finishedAt"] = json!(iso(world, done));
+            state["finishedAt"] = json!(iso(tb, done));
         }
         state
     });
@@ -160,7 +172,7 @@ fn application_json(world: &World<'_>, app: &AppView) -> Value {
         "status": {
             "sync": { "status": sync_status, "revision": target },
             "health": { "status": health },
-            "reconciledAt": iso(world, reconciled),
+            "reconciledAt": iso(tb, reconciled),
             "operationState": operation_state,
             "history": history,
             "summary": { "images": [format!("registry.example/{}:{}", app.name, app.stable)] },
@@ -172,7 +184,7 @@ fn application_json(world: &World<'_>, app: &AppView) -> Value {
     })
 }
 
-fn list(world: &mut World<'_>) -> HttpResponse {
+fn list(world: &mut World<'_>, tb: &Timebase) -> HttpResponse {
     let names: Vec<String> = world
         .scenario()
         .services
@@ -182,7 +194,7 @@ fn list(world: &mut World<'_>) -> HttpResponse {
     let items: Vec<Value> = names
         .iter()
         .filter_map(|n| world.application(n).ok())
-        .map(|a| application_json(world, &a))
+        .map(|a| application_json(world, tb, &a))
         .collect();
     HttpResponse::json(200, &json!({ "metadata": {}, "items": items }))
 }
@@ -195,7 +207,13 @@ fn body(req: &HttpRequest) -> Result<Value, HttpResponse> {
         .map_err(|e| error(400, INVALID_ARGUMENT, &format!("invalid request body: {e}")))
 }
 
-fn sync(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> HttpResponse {
+fn sync(
+    world: &mut World<'_>,
+    tb: &Timebase,
+    name: &str,
+    req: &HttpRequest,
+    project: bool,
+) -> HttpResponse {
     let b = match body(req) {
         Ok(b) => b,
         Err(e) => return e,
@@ -227,7 +245,7 @@ fn sync(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> 
         };
         match w.deploy_release(pr, &release) {
             Ok(()) => match w.application(name) {
-                Ok(app) => HttpResponse::json(200, &application_json(w, &app)),
+                Ok(app) => HttpResponse::json(200, &application_json(w, tb, &app)),
                 Err(e) => op_error(e),
             },
             Err(e) => op_error(e),
@@ -296,7 +314,13 @@ fn release_of(body: &Value, app: &str) -> Result<Release, HttpResponse> {
     Ok(Release::full())
 }
 
-fn rollback(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool) -> HttpResponse {
+fn rollback(
+    world: &mut World<'_>,
+    tb: &Timebase,
+    name: &str,
+    req: &HttpRequest,
+    project: bool,
+) -> HttpResponse {
     let b = match body(req) {
         Ok(b) => b,
         Err(e) => return e,
@@ -324,7 +348,7 @@ fn rollback(world: &mut World<'_>, name: &str, req: &HttpRequest, project: bool)
         };
         match result {
             Ok(()) => match w.application(name) {
-                Ok(app) => HttpResponse::json(200, &application_json(w, &app)),
+                Ok(app) => HttpResponse::json(200, &application_json(w, tb, &app)),
                 Err(e) => op_error(e),
             },
             Err(e @ OpError::UnknownRevision { .. }) => error(
@@ -371,7 +395,10 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
             "argocd: get applications",
         ),
     ];
-    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    let handler = move |req: &HttpRequest| {
+        let mut w = world.lock();
+        handle_in(req, &mut w, &token, &world.timebase())
+    };
     mount_routes(server, &routes, "argocd: anything else", handler).await;
 }
 

@@ -12,7 +12,10 @@
 //! | `POST /gameday/v1/notes` | `{kind: "decision"\|"stop", text}` | 204: the note goes in the journal |
 //! | `GET /gameday/v1/journal` | | every journal entry so far |
 //!
-//! Virtual time moves only through `wait`, never with wall-clock time.
+//! Over a frozen world virtual time moves only through `wait`, never with
+//! wall-clock time. In a drill the clock runs by itself and
+//! [`crate::drill::api`] answers first: pause, resume, end; `wait` and
+//! `diagnose` refused; the journal without ground truth.
 
 use gameday_sim::control::{ControlPlane, CpError, InProcess, Note, WaitFor};
 use gameday_sim::time::SimDuration;
@@ -22,12 +25,13 @@ use wiremock::MockServer;
 
 use crate::http::{mount_routes, HttpRequest, HttpResponse};
 use crate::sim::SharedWorld;
+use crate::timebase::Timebase;
 
 fn error(status: u16, message: &str) -> HttpResponse {
     HttpResponse::json(status, &json!({ "error": message }))
 }
 
-fn authorized(req: &HttpRequest, token: &str) -> bool {
+pub(crate) fn authorized(req: &HttpRequest, token: &str) -> bool {
     req.header("authorization")
         .and_then(|v| v.trim().strip_prefix("Bearer "))
         .is_some_and(|t| !token.is_empty() && t.trim() == token)
@@ -42,8 +46,19 @@ fn op_error(e: OpError) -> HttpResponse {
     res.refusing(&reason)
 }
 
-/// Handles one request against the world.
+/// Handles one request against the world, on the scenario's calendar.
 pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    let tb = Timebase::Scenario(world.scenario().clock);
+    handle_in(req, world, token, &tb)
+}
+
+/// Handles one request against the world, stamping times through `tb`.
+pub fn handle_in(
+    req: &HttpRequest,
+    world: &mut World<'_>,
+    token: &str,
+    tb: &Timebase,
+) -> HttpResponse {
     if !authorized(req, token) {
         return error(401, "missing or wrong bearer token");
     }
@@ -54,7 +69,7 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
             let clock = world.scenario().clock;
             HttpResponse::json(
                 200,
-                &json!({ "now_ms": now.as_millis(), "unix": clock.unix_seconds(now), "clock": clock.label(now) }),
+                &json!({ "now_ms": now.as_millis(), "unix": tb.unix_seconds(now), "clock": clock.label(now) }),
             )
         }
         ("POST", "/gameday/v1/wait") => wait(req, world),
@@ -157,7 +172,16 @@ fn wait(req: &HttpRequest, world: &mut World<'_>) -> HttpResponse {
 
 /// Mounts the gameday control API on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    let handler = move |req: &HttpRequest| {
+        if let Some(driver) = world.driver() {
+            let ok = authorized(req, &token);
+            if let Some(res) = crate::drill::api::handle(req, &world, driver, ok) {
+                return res;
+            }
+        }
+        let mut w = world.lock();
+        handle_in(req, &mut w, &token, &world.timebase())
+    };
     mount_routes(server, &[], "gameday: control API", handler).await;
 }
 

@@ -16,6 +16,7 @@ use wiremock::MockServer;
 
 use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
 use crate::sim::SharedWorld;
+use crate::timebase::Timebase;
 
 const DOCS: &str = "https://docs.github.com/rest";
 
@@ -51,7 +52,19 @@ fn op_error(e: OpError) -> HttpResponse {
 }
 
 /// Handles one request against the world. `token` guards mutating calls.
+/// Times are on the scenario's calendar.
 pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+    let tb = Timebase::Scenario(world.scenario().clock);
+    handle_in(req, world, token, &tb)
+}
+
+/// Handles one request against the world, stamping times through `tb`.
+pub fn handle_in(
+    req: &HttpRequest,
+    world: &mut World<'_>,
+    token: &str,
+    tb: &Timebase,
+) -> HttpResponse {
     let path = req.path.strip_prefix("/api/v3").unwrap_or(&req.path);
     let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mutating = !matches!(req.method.as_str(), "GET" | "HEAD");
@@ -70,7 +83,7 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
         ""
     };
     let base = format!("http://{host}{prefix}/repos/{owner}/{repo}");
-    let ctx = Ctx { world, base };
+    let ctx = Ctx { world, base, tb };
     match (req.method.as_str(), rest) {
         ("POST", ["git", "refs"]) => create_ref(ctx, req),
         ("GET", ["git", "ref", r @ ..]) => get_ref(ctx, &r.join("/")),
@@ -107,6 +120,7 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
 struct Ctx<'a, 'w> {
     world: &'a mut World<'w>,
     base: String,
+    tb: &'a Timebase,
 }
 
 fn authorized(req: &HttpRequest, token: &str) -> bool {
@@ -136,8 +150,8 @@ fn body_json(req: &HttpRequest) -> Result<Value, HttpResponse> {
     serde_json::from_slice(&req.body).map_err(|_| error(400, "Problems parsing JSON"))
 }
 
-fn iso(world: &World<'_>, t: gameday_sim::time::SimTime) -> String {
-    world.scenario().clock.rfc3339(t)
+fn iso(tb: &Timebase, t: gameday_sim::time::SimTime) -> String {
+    tb.rfc3339(t)
 }
 
 fn create_ref(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
@@ -184,7 +198,7 @@ fn get_ref(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
     }
 }
 
-fn pull_json(world: &World<'_>, base: &str, p: &RestPull) -> Value {
+fn pull_json(world: &World<'_>, tb: &Timebase, base: &str, p: &RestPull) -> Value {
     let labels: Vec<Value> = p.labels.iter().map(|l| label_json(base, l)).collect();
     json!({
         "id": p.number as u64 + 1_000_000,
@@ -202,10 +216,10 @@ fn pull_json(world: &World<'_>, base: &str, p: &RestPull) -> Value {
         "mergeable": p.open.then_some(p.mergeable_state == "clean"),
         "mergeable_state": p.mergeable_state,
         "merge_commit_sha": p.merged.then(|| p.head_sha.clone()),
-        "created_at": iso(world, p.created_at),
-        "updated_at": iso(world, p.created_at),
-        "merged_at": p.merged_at.map(|t| iso(world, t)),
-        "closed_at": (!p.open).then(|| iso(world, p.merged_at.unwrap_or(world.now()))),
+        "created_at": iso(tb, p.created_at),
+        "updated_at": iso(tb, p.created_at),
+        "merged_at": p.merged_at.map(|t| iso(tb, t)),
+        "closed_at": (!p.open).then(|| iso(tb, p.merged_at.unwrap_or(world.now()))),
         "requested_reviewers": if p.review == ReviewState::Pending { vec![reviewer_json()] } else { Vec::new() },
         "head": { "label": format!("gameday:{}", p.head_ref), "ref": p.head_ref, "sha": p.head_sha },
         "base": { "label": format!("gameday:{}", p.base_ref), "ref": p.base_ref, "sha": BASE_SHA },
@@ -292,7 +306,7 @@ fn list_reviews(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
                 "html_url": format!("{}/pull/{n}#pullrequestreview-{id}", ctx.base),
                 "pull_request_url": format!("{}/pulls/{n}", ctx.base),
                 "commit_id": p.head_sha,
-                "submitted_at": iso(ctx.world, at),
+                "submitted_at": iso(ctx.tb, at),
             })
         })
         .collect();
@@ -377,7 +391,7 @@ fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
         .open_pull_request_rest(title, text, head, base_ref)
     {
         Ok(n) => match ctx.world.rest_pull(n) {
-            Ok(p) => HttpResponse::json(201, &pull_json(ctx.world, &ctx.base, &p))
+            Ok(p) => HttpResponse::json(201, &pull_json(ctx.world, ctx.tb, &ctx.base, &p))
                 .with_header("location", format!("{}/pulls/{n}", ctx.base)),
             Err(e) => op_error(e),
         },
@@ -393,14 +407,14 @@ fn list_pulls(ctx: Ctx<'_, '_>) -> HttpResponse {
         .rev()
         .filter_map(|n| ctx.world.rest_pull(n).ok())
         .filter(|p| p.open)
-        .map(|p| pull_json(ctx.world, &ctx.base, &p))
+        .map(|p| pull_json(ctx.world, ctx.tb, &ctx.base, &p))
         .collect();
     HttpResponse::json(200, &Value::Array(pulls))
 }
 
 fn get_pull(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
     match ctx.world.rest_pull(n) {
-        Ok(p) => HttpResponse::json(200, &pull_json(ctx.world, &ctx.base, &p)),
+        Ok(p) => HttpResponse::json(200, &pull_json(ctx.world, ctx.tb, &ctx.base, &p)),
         Err(e) => op_error(e),
     }
 }
@@ -491,7 +505,7 @@ fn review(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
                 "html_url": format!("{}/pull/{n}#pullrequestreview-{id}", ctx.base),
                 "pull_request_url": format!("{}/pulls/{n}", ctx.base),
                 "commit_id": p.head_sha,
-                "submitted_at": iso(ctx.world, ctx.world.now()),
+                "submitted_at": iso(ctx.tb, ctx.world.now()),
             }),
         ),
         Err(e) => op_error(e),
@@ -507,7 +521,7 @@ fn request_reviewers(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
 
 fn get_pull_with(ctx: Ctx<'_, '_>, n: u32, status: u16) -> HttpResponse {
     match ctx.world.rest_pull(n) {
-        Ok(p) => HttpResponse::json(status, &pull_json(ctx.world, &ctx.base, &p)),
+        Ok(p) => HttpResponse::json(status, &pull_json(ctx.world, ctx.tb, &ctx.base, &p)),
         Err(e) => op_error(e),
     }
 }
@@ -564,7 +578,7 @@ fn check_runs(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
         Ok(p) => p,
         Err(e) => return op_error(e),
     };
-    let pr = pull_json(ctx.world, &ctx.base, &p);
+    let pr = pull_json(ctx.world, ctx.tb, &ctx.base, &p);
     let runs: Vec<Value> = p
         .checks
         .iter()
@@ -577,8 +591,8 @@ fn check_runs(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
                 "head_sha": p.head_sha,
                 "status": if c.completed.is_some() { "completed" } else { "in_progress" },
                 "conclusion": conclusion(c.conclusion),
-                "started_at": iso(ctx.world, c.started),
-                "completed_at": c.completed.map(|t| iso(ctx.world, t)),
+                "started_at": iso(ctx.tb, c.started),
+                "completed_at": c.completed.map(|t| iso(ctx.tb, t)),
                 "url": format!("{}/check-runs/{}", ctx.base, c.id),
                 "html_url": format!("{}/runs/{}", ctx.base, c.id),
                 "details_url": format!("{}/runs/{}", ctx.base, c.id),
@@ -625,8 +639,8 @@ fn combined_status(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
                 "description": null,
                 "target_url": null,
                 "url": format!("{}/statuses/{}", ctx.base, p.head_sha),
-                "created_at": iso(ctx.world, c.started),
-                "updated_at": iso(ctx.world, c.completed.unwrap_or(c.started)),
+                "created_at": iso(ctx.tb, c.started),
+                "updated_at": iso(ctx.tb, c.completed.unwrap_or(c.started)),
             })
         })
         .collect();
@@ -738,7 +752,10 @@ const ROUTES: [Route; 15] = [
 /// Mounts the GitHub fake on `server`, one named mock per endpoint and a
 /// catch-all answering GitHub's 404.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    let handler = move |req: &HttpRequest| {
+        let mut w = world.lock();
+        handle_in(req, &mut w, &token, &world.timebase())
+    };
     mount_routes(server, &ROUTES, "github: anything else", handler).await;
 }
 

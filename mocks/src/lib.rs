@@ -8,6 +8,7 @@
 
 pub mod argocd;
 pub mod client;
+pub mod drill;
 pub mod gameday;
 pub mod github;
 pub mod http;
@@ -18,5 +19,6 @@ pub mod rollouts;
 pub mod serve;
 pub mod session;
 pub mod sim;
+pub mod timebase;
 pub mod unleash;
 pub mod unleash_mount;

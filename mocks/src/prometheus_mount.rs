@@ -1,8 +1,8 @@
 //! Serves the Prometheus fake from the simulated world: the scraped
 //! counters become `http_requests_total{service, version, code}` series
-//! stamped with the incident's clock (Unix time of the scenario's start,
-//! read as UTC, plus virtual time), and the scenario's alert rule and its
-//! per-service state become `/api/v1/rules` and `/api/v1/alerts`.
+//! stamped through the session's [`Timebase`] (the scenario's calendar for a
+//! frozen world, the wall clock in a drill), and the scenario's alert rule
+//! and its per-service state become `/api/v1/rules` and `/api/v1/alerts`.
 
 use std::sync::{Arc, Mutex};
 
@@ -16,12 +16,13 @@ use crate::prometheus::api::{
 };
 use crate::prometheus::{handle as prom_handle, AlertView, Context, Labels, Tsdb};
 use crate::sim::SharedWorld;
+use crate::timebase::Timebase;
 
 /// The counter every service exports.
 pub const REQUESTS_METRIC: &str = "http_requests_total";
 
-fn unix_ms(world: &World<'_>, t: gameday_sim::time::SimTime) -> i64 {
-    (world.scenario().clock.unix_seconds(t) * 1000.0).round() as i64
+fn scenario_time(world: &World<'_>) -> Timebase {
+    Timebase::Scenario(world.scenario().clock)
 }
 
 fn labels(pairs: &[(&str, &str)]) -> Labels {
@@ -31,11 +32,16 @@ fn labels(pairs: &[(&str, &str)]) -> Labels {
         .collect()
 }
 
-/// The world's scraped counters as a TSDB.
+/// The world's scraped counters as a TSDB, on the scenario's calendar.
 pub fn tsdb(world: &World<'_>) -> Tsdb {
+    tsdb_in(world, &scenario_time(world))
+}
+
+/// The world's scraped counters as a TSDB, stamped through `tb`.
+pub fn tsdb_in(world: &World<'_>, tb: &Timebase) -> Tsdb {
     let mut db = Tsdb::new();
     let series = world.series();
-    let times: Vec<i64> = series.times.iter().map(|&t| unix_ms(world, t)).collect();
+    let times: Vec<i64> = series.times.iter().map(|&t| tb.unix_ms(t)).collect();
     for s in world.scenario().service_ids() {
         let name = world.scenario().service(s).name.as_str();
         // Every build that ever served, in first-seen order.
@@ -83,7 +89,7 @@ pub fn alert_expr(world: &World<'_>) -> String {
     )
 }
 
-fn alerts(world: &World<'_>) -> Vec<AlertView> {
+fn alerts(world: &World<'_>, tb: &Timebase) -> Vec<AlertView> {
     let rule = &world.scenario().team.alert;
     world
         .scenario()
@@ -110,7 +116,7 @@ fn alerts(world: &World<'_>) -> Vec<AlertView> {
                     ),
                 )]),
                 state,
-                active_at_ms: Some(unix_ms(world, since)),
+                active_at_ms: Some(tb.unix_ms(since)),
                 keep_firing_since_ms: None,
                 value: if req == 0 {
                     f64::NAN
@@ -122,7 +128,7 @@ fn alerts(world: &World<'_>) -> Vec<AlertView> {
         .collect()
 }
 
-fn rules(world: &World<'_>, alerts: &[AlertView]) -> Vec<RuleGroupView> {
+fn rules(world: &World<'_>, tb: &Timebase, alerts: &[AlertView]) -> Vec<RuleGroupView> {
     let rule = &world.scenario().team.alert;
     let state = if alerts.iter().any(|a| a.state == AlertState::Firing) {
         RuleState::Firing
@@ -135,7 +141,7 @@ fn rules(world: &World<'_>, alerts: &[AlertView]) -> Vec<RuleGroupView> {
         .series()
         .times
         .last()
-        .map(|&t| unix_ms(world, t))
+        .map(|&t| tb.unix_ms(t))
         .unwrap_or(0);
     vec![RuleGroupView {
         name: "gameday".into(),
@@ -167,20 +173,27 @@ pub fn handle(req: &HttpRequest, world: &World<'_>) -> HttpResponse {
 }
 
 /// The TSDB of the world's series, rebuilt only when a scrape added
-/// samples (the series change at scrapes and nowhere else).
+/// samples (the series change at scrapes and nowhere else) or the
+/// timebase changed.
 #[derive(Debug, Default)]
 pub struct TsdbCache {
-    built: Option<(usize, Arc<Tsdb>)>,
+    built: Option<(usize, Timebase, Arc<Tsdb>)>,
 }
 
 impl TsdbCache {
+    /// The TSDB on the scenario's calendar.
     pub fn get(&mut self, world: &World<'_>) -> Arc<Tsdb> {
+        self.get_in(world, &scenario_time(world))
+    }
+
+    /// The TSDB stamped through `tb`.
+    pub fn get_in(&mut self, world: &World<'_>, tb: &Timebase) -> Arc<Tsdb> {
         let scrapes = world.series().times.len();
         match &self.built {
-            Some((n, db)) if *n == scrapes => db.clone(),
+            Some((n, t, db)) if *n == scrapes && t == tb => db.clone(),
             _ => {
-                let db = Arc::new(tsdb(world));
-                self.built = Some((scrapes, db.clone()));
+                let db = Arc::new(tsdb_in(world, tb));
+                self.built = Some((scrapes, tb.clone(), db.clone()));
                 db
             }
         }
@@ -189,11 +202,17 @@ impl TsdbCache {
 
 /// Handles one request against the world, over its already built TSDB.
 pub fn handle_over(req: &HttpRequest, world: &World<'_>, db: &Tsdb) -> HttpResponse {
-    let alerts = alerts(world);
-    let rules = rules(world, &alerts);
+    handle_in(req, world, &scenario_time(world), db)
+}
+
+/// Handles one request against the world stamped through `tb`, over its
+/// TSDB built with the same timebase.
+pub fn handle_in(req: &HttpRequest, world: &World<'_>, tb: &Timebase, db: &Tsdb) -> HttpResponse {
+    let alerts = alerts(world, tb);
+    let rules = rules(world, tb, &alerts);
     let ctx = Context {
         tsdb: db,
-        now_ms: unix_ms(world, world.now()),
+        now_ms: tb.unix_ms(world.now()),
         alerts: &alerts,
         rules: &rules,
     };
@@ -204,9 +223,13 @@ pub fn handle_over(req: &HttpRequest, world: &World<'_>, db: &Tsdb) -> HttpRespo
 pub async fn mount(server: &MockServer, world: SharedWorld) {
     let cache = Arc::new(Mutex::new(TsdbCache::default()));
     let handler = move |req: &HttpRequest| {
-        let world = world.lock();
-        let db = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&world);
-        handle_over(req, &world, &db)
+        let w = world.lock();
+        let tb = world.timebase();
+        let db = cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_in(&w, &tb);
+        handle_in(req, &w, &tb, &db)
     };
     mount_routes(server, &[], "prometheus: HTTP API", handler).await;
 }

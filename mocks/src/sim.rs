@@ -1,6 +1,7 @@
 //! The simulated world behind the fakes: one [`World`] shared by every fake
 //! of a session, so a merge on the GitHub fake is the deploy Argo CD syncs
-//! and the counters Prometheus serves.
+//! and the counters Prometheus serves, with the [`Timebase`] they stamp
+//! its instants with.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -11,10 +12,17 @@ use gameday_sim::strategy::Policy;
 use gameday_sim::time::{SimDuration, SimTime};
 use gameday_sim::world::World;
 
+use crate::drill::Driver;
+use crate::timebase::Timebase;
+
 /// A world shared between fakes (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct SharedWorld {
     inner: Arc<Mutex<World<'static>>>,
+    /// Locked after the world, never before it, when both are needed.
+    timebase: Arc<Mutex<Timebase>>,
+    /// In a drill, what drives the world's clock.
+    driver: Option<Arc<Driver>>,
 }
 
 impl SharedWorld {
@@ -22,9 +30,28 @@ impl SharedWorld {
     /// the life of the process, as the fakes' world borrows it.
     pub fn new(scenario: Scenario, seed: u64) -> Self {
         let scenario: &'static Scenario = Box::leak(Box::new(scenario));
+        Self::of(World::new(scenario, seed))
+    }
+
+    /// Shares a world already built, stamped with its scenario's calendar.
+    pub fn of(world: World<'static>) -> Self {
         SharedWorld {
-            inner: Arc::new(Mutex::new(World::new(scenario, seed))),
+            timebase: Arc::new(Mutex::new(Timebase::Scenario(world.scenario().clock))),
+            inner: Arc::new(Mutex::new(world)),
+            driver: None,
         }
+    }
+
+    /// The same world, driven by `driver` (a drill): the control API
+    /// answers the drill's endpoints. Clone it into the fakes after this.
+    pub fn with_driver(mut self, driver: Arc<Driver>) -> Self {
+        self.driver = Some(driver);
+        self
+    }
+
+    /// The drill's driver, if this world is a drill's.
+    pub fn driver(&self) -> Option<&Arc<Driver>> {
+        self.driver.as_ref()
     }
 
     /// A world replayed to `at` after the scenario's start. With a policy,
@@ -58,9 +85,7 @@ impl SharedWorld {
                 respond(&mut InProcess::new(&mut world), scenario, p, seed);
             }
         }
-        Ok(SharedWorld {
-            inner: Arc::new(Mutex::new(world)),
-        })
+        Ok(Self::of(world))
     }
 
     /// Exclusive access to the world. A handler that panicked while holding
@@ -68,5 +93,20 @@ impl SharedWorld {
     /// refusing every later request, so poisoning is ignored.
     pub fn lock(&self) -> MutexGuard<'_, World<'static>> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The timebase the fakes stamp instants with now. Read it while
+    /// holding the world's lock, so it matches the world's instant.
+    pub fn timebase(&self) -> Timebase {
+        self.timebase
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Changes the timebase (a drill starting or resuming). Call it while
+    /// holding the world's lock.
+    pub fn set_timebase(&self, timebase: Timebase) {
+        *self.timebase.lock().unwrap_or_else(|p| p.into_inner()) = timebase;
     }
 }

@@ -37,7 +37,7 @@ pub fn parse_at(at: &str, sc: &Scenario) -> Result<SimDuration, String> {
     Ok(SimDuration::from_millis(ms as u64))
 }
 
-fn random_token() -> String {
+pub(super) fn random_token() -> String {
     use std::hash::{BuildHasher, RandomState};
     let a = RandomState::new().hash_one(std::process::id());
     let b = RandomState::new().hash_one(a);

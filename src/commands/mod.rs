@@ -2,6 +2,7 @@
 //! calls the simulator, and renders the result.
 
 mod compare;
+mod drill;
 mod embedded;
 mod init;
 mod journal;
@@ -38,6 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Mocks(args) => mocks::mocks(args),
         Command::Replay(args) => journal::replay(args),
         Command::Score(args) => journal::score(args),
+        Command::Drill(args) => drill::drill(args),
         Command::Strategies(args) => {
             let sc = load(args.scenario.as_deref())?;
             let mut out = String::new();

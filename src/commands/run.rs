@@ -6,6 +6,7 @@ use gameday_reports::format::capitalised;
 use gameday_reports::wire::Origin;
 use gameday_sim::engine::{replay, Replay};
 use gameday_sim::scenario::Scenario;
+use gameday_sim::score::Score;
 use gameday_sim::time::SimDuration;
 
 use super::{load_with_origin, policy};
@@ -31,6 +32,107 @@ fn dur(d: Option<SimDuration>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string())
 }
 
+/// The score block (`Score` and one line per measure), as `run` and
+/// `drill` print it; `outcome` words the outcome line when the caller
+/// knows better than the policy vocabulary (a drill ended by people).
+pub fn render_score(out: &mut String, sc: &Scenario, s: &Score, outcome: Option<String>) {
+    let _ = writeln!(out, "Score");
+    let outcome = outcome.unwrap_or_else(|| s.outcome.describe(&sc.horizon.to_string()));
+    let line = |out: &mut String, k: &str, v: String| {
+        let _ = writeln!(out, "  {k:<26} {v}");
+    };
+    line(out, "outcome", outcome);
+    if s.applicable {
+        line(
+            out,
+            "impact started",
+            s.impact_start
+                .map(|t| sc.clock.label(t))
+                .unwrap_or_else(|| "-".into()),
+        );
+        line(out, "time to detect", dur(s.time_to_detect));
+        line(out, "time to acknowledge", dur(s.time_to_acknowledge));
+        line(out, "time to mitigate", dur(s.time_to_mitigate));
+        line(
+            out,
+            "MTTR",
+            match s.mttr {
+                Some(d) => d.to_string(),
+                None => format!("not restored within {}", sc.horizon),
+            },
+        );
+        line(out, "time to full resolution", dur(s.time_to_resolve));
+        line(
+            out,
+            "relapses after restore",
+            match s.mttr {
+                Some(_) => format!(
+                    "{} ({} requests failed after restore)",
+                    s.relapses, s.failed_after_restore
+                ),
+                None => "-".into(),
+            },
+        );
+        line(out, "hotfixes shipped", s.hotfixes.to_string());
+        line(out, "rollbacks", s.rollbacks.to_string());
+        line(out, "flag flips", s.flag_flips.to_string());
+        line(
+            out,
+            "failed deployments",
+            format!("{} of {}", s.failed_deployments, s.hotfixes),
+        );
+        if s.regressions.is_empty() {
+            line(out, "regressions", "none".into());
+        } else {
+            line(out, "regressions", s.regressions.len().to_string());
+            for reg in &s.regressions {
+                let _ = writeln!(
+                    out,
+                    "    PR #{} broke {}{} ({} failed requests)",
+                    reg.pr,
+                    reg.service,
+                    if reg.host != reg.service {
+                        format!(" through {}", reg.host)
+                    } else {
+                        String::new()
+                    },
+                    reg.failed_requests
+                );
+            }
+        }
+        let f = &s.failed_requests;
+        line(
+            out,
+            "failed requests",
+            format!(
+                "{} of {} (original fault {}, regressions {}, dependencies {}, baseline {})",
+                f.total(),
+                s.requests,
+                f.original_fault,
+                f.regression,
+                f.dependency,
+                f.baseline
+            ),
+        );
+        line(out, "revenue lost", format!("${:.0}", s.revenue_lost));
+        let budget: Vec<String> = s
+            .error_budget
+            .iter()
+            .filter(|b| b.consumed > 0.0)
+            .map(|b| format!("{} {:.0}%", b.service, b.consumed * 100.0))
+            .collect();
+        line(
+            out,
+            "error budget consumed",
+            if budget.is_empty() {
+                "none".into()
+            } else {
+                budget.join(", ")
+            },
+        );
+    }
+}
+
 /// The timeline with wall-clock times, then the score and where the
 /// report came from.
 pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) -> String {
@@ -53,103 +155,8 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) ->
             e.entry.text
         );
     }
-    let s = &r.score;
     let _ = writeln!(out);
-    let _ = writeln!(out, "Score");
-    let outcome = s.outcome.describe(&sc.horizon.to_string());
-    let line = |out: &mut String, k: &str, v: String| {
-        let _ = writeln!(out, "  {k:<26} {v}");
-    };
-    line(&mut out, "outcome", outcome);
-    if s.applicable {
-        line(
-            &mut out,
-            "impact started",
-            s.impact_start
-                .map(|t| sc.clock.label(t))
-                .unwrap_or_else(|| "-".into()),
-        );
-        line(&mut out, "time to detect", dur(s.time_to_detect));
-        line(&mut out, "time to acknowledge", dur(s.time_to_acknowledge));
-        line(&mut out, "time to mitigate", dur(s.time_to_mitigate));
-        line(
-            &mut out,
-            "MTTR",
-            match s.mttr {
-                Some(d) => d.to_string(),
-                None => format!("not restored within {}", sc.horizon),
-            },
-        );
-        line(&mut out, "time to full resolution", dur(s.time_to_resolve));
-        line(
-            &mut out,
-            "relapses after restore",
-            match s.mttr {
-                Some(_) => format!(
-                    "{} ({} requests failed after restore)",
-                    s.relapses, s.failed_after_restore
-                ),
-                None => "-".into(),
-            },
-        );
-        line(&mut out, "hotfixes shipped", s.hotfixes.to_string());
-        line(&mut out, "rollbacks", s.rollbacks.to_string());
-        line(&mut out, "flag flips", s.flag_flips.to_string());
-        line(
-            &mut out,
-            "failed deployments",
-            format!("{} of {}", s.failed_deployments, s.hotfixes),
-        );
-        if s.regressions.is_empty() {
-            line(&mut out, "regressions", "none".into());
-        } else {
-            line(&mut out, "regressions", s.regressions.len().to_string());
-            for reg in &s.regressions {
-                let _ = writeln!(
-                    out,
-                    "    PR #{} broke {}{} ({} failed requests)",
-                    reg.pr,
-                    reg.service,
-                    if reg.host != reg.service {
-                        format!(" through {}", reg.host)
-                    } else {
-                        String::new()
-                    },
-                    reg.failed_requests
-                );
-            }
-        }
-        let f = &s.failed_requests;
-        line(
-            &mut out,
-            "failed requests",
-            format!(
-                "{} of {} (original fault {}, regressions {}, dependencies {}, baseline {})",
-                f.total(),
-                s.requests,
-                f.original_fault,
-                f.regression,
-                f.dependency,
-                f.baseline
-            ),
-        );
-        line(&mut out, "revenue lost", format!("${:.0}", s.revenue_lost));
-        let budget: Vec<String> = s
-            .error_budget
-            .iter()
-            .filter(|b| b.consumed > 0.0)
-            .map(|b| format!("{} {:.0}%", b.service, b.consumed * 100.0))
-            .collect();
-        line(
-            &mut out,
-            "error budget consumed",
-            if budget.is_empty() {
-                "none".into()
-            } else {
-                budget.join(", ")
-            },
-        );
-    }
+    render_score(&mut out, sc, &r.score, None);
     if r.score.applicable {
         runbook_text(&mut out, r, &sc.clock);
     }

@@ -1,0 +1,372 @@
+//! `gameday drill`: a live drill. The fakes serve a world that a
+//! wall-clock driver moves; pages print (and go to a webhook) as alerts
+//! fire; a status redraws; the horizon, `POST /gameday/v1/end`, `q` or
+//! Ctrl-C end it, and it is scored as a strategy is.
+//!
+//! Threads: the fakes on a tokio runtime; the driver on its own thread
+//! (it blocks on the world's lock in bounded steps), which also reads
+//! pages off the journal; the webhook on its own (blocking HTTP); keys on
+//! their own; the main thread prints. Every page passes through one
+//! channel, and every simulated event through the world's journal: the
+//! places a drill journal will hook in.
+
+mod keys;
+mod status;
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use gameday_mocks::drill::alertmanager::Webhook;
+use gameday_mocks::drill::handover::handed_over;
+use gameday_mocks::drill::page::{Page, PageWatcher};
+use gameday_mocks::drill::{Driver, Ending, SystemClock, Tick};
+use gameday_mocks::serve::{self, argocd_token, Fake, Running};
+use gameday_mocks::sim::SharedWorld;
+use gameday_sim::engine::conclude;
+use gameday_sim::score::Outcome;
+use gameday_sim::strategy::Ended;
+
+use super::mocks::{parse_at, random_token};
+use super::{load, policy};
+use crate::cli::DrillArgs;
+use crate::Failure;
+
+/// Seconds between status lines when stdout is not a terminal.
+const LOG_STATUS_EVERY: Duration = Duration::from_secs(10);
+/// Pages kept on a redrawn terminal.
+const PAGES_SHOWN: usize = 1;
+
+pub fn drill(args: DrillArgs) -> Result<(), Failure> {
+    let sc = load(args.scenario.as_deref())?;
+    let seed = args.seed.unwrap_or(sc.default_seed);
+    let token = args.token.clone().unwrap_or_else(random_token);
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        return Err(Failure::input(
+            "error: --token must be non-empty without spaces",
+        ));
+    }
+    let (world, handover_note) = match (&args.strategy, &args.handover) {
+        (Some(name), Some(at)) => {
+            let p = policy(&sc, name)?;
+            let at = parse_at(at, &sc).map_err(|e| {
+                Failure::input(format!("error: {}", e.replace("--at", "--handover")))
+            })?;
+            let (world, ended) =
+                handed_over(sc, seed, at, &p).map_err(|e| Failure::input(format!("error: {e}")))?;
+            let note = match ended {
+                Ended::Horizon => format!("`{name}` played until the handover; over to you"),
+                other => format!("`{name}` ended before the handover ({other:?}); over to you"),
+            };
+            (world, Some(note))
+        }
+        _ => (SharedWorld::new(sc, seed), None),
+    };
+    let step = Driver::default_step(&world);
+    let driver = Arc::new(Driver::start(
+        &world,
+        Arc::new(SystemClock),
+        args.speed,
+        step,
+    ));
+    let world = world.with_driver(driver.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("error: cannot start the runtime: {e}")))?;
+    let running = runtime.block_on(start_fakes(&args, &world, &token))?;
+    let links = links(&running);
+    // Kept on a redrawn screen, which clears the banner.
+    let legend = format!(
+        "token {token} · {}\n",
+        links
+            .iter()
+            .map(|(n, u)| format!("{n} {u}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
+    let tty = std::io::stdout().is_terminal();
+    let redraw = tty && !args.quiet;
+    println!(
+        "{}",
+        banner(&world, seed, &running, &token, handover_note.as_deref())
+    );
+
+    // Pages: from the driver thread to the printer (and the webhook).
+    let (page_tx, page_rx) = mpsc::channel::<Page>();
+    let webhook = args.page_webhook.clone().map(|url| {
+        let (tx, rx) = mpsc::channel::<Page>();
+        let handle = std::thread::spawn(move || {
+            let mut hook = Webhook::new(&url);
+            for p in rx {
+                if let Some(warning) = hook.send(&p) {
+                    eprintln!("{warning}");
+                }
+            }
+        });
+        (tx, handle)
+    });
+    let driving = {
+        let (world, driver) = (world.clone(), driver.clone());
+        let (mut watcher, first) = {
+            let w = world.lock();
+            PageWatcher::new(&w, &world.timebase(), links)
+        };
+        for p in first {
+            let _ = page_tx.send(p);
+        }
+        std::thread::spawn(move || loop {
+            let tick = driver.tick(&world);
+            if tick != Tick::Paused {
+                let pages = {
+                    let w = world.lock();
+                    watcher.poll(&w, &world.timebase())
+                };
+                for p in pages {
+                    let _ = page_tx.send(p);
+                }
+            }
+            match tick {
+                Tick::Behind => std::thread::yield_now(),
+                Tick::CaughtUp => std::thread::sleep(Duration::from_millis(10)),
+                Tick::Paused => std::thread::sleep(Duration::from_millis(50)),
+                Tick::Ended(_) => return,
+            }
+        })
+    };
+    let keys = if std::io::stdin().is_terminal() {
+        keys::spawn(world.clone(), driver.clone())
+    } else {
+        None
+    };
+    let raw = keys.is_some();
+    {
+        let (world, driver) = (world.clone(), driver.clone());
+        runtime.spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                driver.end(&world, "Ctrl-C");
+            }
+        });
+    }
+
+    let started = Instant::now();
+    let mut last_status: Option<Instant> = None;
+    let mut recent: Vec<Page> = Vec::new();
+    loop {
+        let mut fresh = false;
+        while let Ok(p) = page_rx.try_recv() {
+            if let Some((tx, _)) = &webhook {
+                let _ = tx.send(p.clone());
+            }
+            if !redraw {
+                emit(&p.render(), raw);
+            }
+            recent.push(p);
+            fresh = true;
+        }
+        let excess = recent.len().saturating_sub(PAGES_SHOWN);
+        recent.drain(..excess);
+        let state = driver.state_now();
+        let every = if redraw {
+            Duration::from_secs(1)
+        } else {
+            LOG_STATUS_EVERY
+        };
+        if !args.quiet && (fresh || last_status.is_none_or(|t| t.elapsed() >= every)) {
+            let w = world.lock();
+            if redraw {
+                let mut screen = String::from("\x1b[2J\x1b[H");
+                screen.push_str(&status::block(&w, &state, raw));
+                screen.push_str(&legend);
+                for p in &recent {
+                    screen.push('\n');
+                    screen.push_str(&p.render());
+                }
+                emit(&screen, raw);
+            } else {
+                emit(&format!("{}\n", status::line(&w, &state)), raw);
+            }
+            last_status = Some(Instant::now());
+        }
+        if state.ended.is_some() {
+            break;
+        }
+        if args
+            .exit_after
+            .is_some_and(|s| started.elapsed() >= Duration::from_secs(s))
+        {
+            driver.end(&world, "--exit-after");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = driving.join();
+    if let Some(k) = keys {
+        let _ = k.join();
+    }
+    // Stop the fakes before scoring: nobody acts on the world any more.
+    runtime.block_on(async move { drop(running) });
+    if let Some((tx, handle)) = webhook {
+        drop(tx);
+        let _ = handle.join();
+    }
+    let ending = driver.state_now().ended.unwrap_or(Ending::Horizon);
+    println!("{}", final_report(&world, &ending));
+    Ok(())
+}
+
+/// Prints `text` (raw mode needs carriage returns).
+fn emit(text: &str, raw: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = if raw {
+        out.write_all(text.replace('\n', "\r\n").as_bytes())
+    } else {
+        out.write_all(text.as_bytes())
+    };
+    let _ = out.flush();
+}
+
+async fn start_fakes(
+    args: &DrillArgs,
+    world: &SharedWorld,
+    token: &str,
+) -> Result<Vec<Running>, Failure> {
+    let mut running = Vec::new();
+    for (index, fake) in Fake::ALL.into_iter().enumerate() {
+        let port = match args.port_base {
+            Some(b) => b.checked_add(index as u16).ok_or_else(|| {
+                Failure::input(format!(
+                    "error: --port-base {b} leaves no room for the six fakes (hint: at most {})",
+                    u16::MAX - 5
+                ))
+            })?,
+            None => fake.default_port(),
+        };
+        let r = serve::start(fake, args.bind, port, world.clone(), token)
+            .await
+            .map_err(|e| {
+                Failure::runtime(format!(
+                    "error: cannot serve {} on {}:{port}: {e} (hint: pick other ports with --port-base)",
+                    fake.name(),
+                    args.bind
+                ))
+            })?;
+        running.push(r);
+    }
+    Ok(running)
+}
+
+fn url(running: &[Running], fake: Fake) -> String {
+    running
+        .iter()
+        .find(|r| r.fake == fake)
+        .map(|r| {
+            let suffix = if fake == Fake::GitHub { "/api/v3" } else { "" };
+            format!("http://{}{suffix}", r.address)
+        })
+        .unwrap_or_default()
+}
+
+fn links(running: &[Running]) -> Vec<(String, String)> {
+    running
+        .iter()
+        .map(|r| (r.fake.name().to_string(), url(running, r.fake)))
+        .collect()
+}
+
+fn banner(
+    world: &SharedWorld,
+    seed: u64,
+    running: &[Running],
+    token: &str,
+    handover: Option<&str>,
+) -> String {
+    let w = world.lock();
+    let sc = w.scenario();
+    let speed = world
+        .driver()
+        .map(|d| d.speed().to_string())
+        .unwrap_or_default();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "gameday drill · {} · seed {} · speed {speed} · starts at {} (+{})",
+        sc.name,
+        seed,
+        sc.clock.label(w.now()),
+        w.now().since_start()
+    );
+    if let Some(h) = handover {
+        let _ = writeln!(out, "{h}");
+    }
+    let _ = writeln!(out, "token: {token}");
+    let _ = writeln!(out);
+    for r in running {
+        let _ = writeln!(out, "{:<11} {}", r.fake.name(), url(running, r.fake));
+    }
+    let prom = url(running, Fake::Prometheus);
+    let gd = url(running, Fake::Gameday);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Timestamps are wall-clock time: tools asking about now see the incident. At speed {speed} a query window of 1m covers {} virtual minutes.",
+        world.driver().map(|d| d.speed().get()).unwrap_or(1.0)
+    );
+    let _ = writeln!(out, "try:");
+    let _ = writeln!(out, "  TOKEN={token}");
+    let _ = writeln!(
+        out,
+        "  promtool query instant {prom} 'sum by (service) (rate(http_requests_total{{code=~\"5..\"}}[1m]))'"
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -H \"Authorization: Bearer $TOKEN\" {}/repos/acme/shop/pulls",
+        url(running, Fake::GitHub)
+    );
+    let _ = writeln!(
+        out,
+        "  curl -s -H 'Authorization: Bearer {}' {}/api/v1/applications/payment",
+        argocd_token(token),
+        url(running, Fake::ArgoCd)
+    );
+    for action in ["pause", "resume", "end"] {
+        let _ = writeln!(
+            out,
+            "  curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {gd}/gameday/v1/{action}"
+        );
+    }
+    let _ = write!(out, "The drill has started.");
+    out
+}
+
+fn final_report(world: &SharedWorld, ending: &Ending) -> String {
+    let mut w = world.lock();
+    let label = w.scenario().clock.label(w.now());
+    let (ended, why) = match ending {
+        Ending::Horizon => (Ended::Horizon, format!("the horizon at {label}")),
+        Ending::EndedBy(who) => (
+            Ended::Stopped(format!("was ended by {who} at {label}")),
+            format!("{who} at {label}"),
+        ),
+    };
+    let score = conclude(&mut w, ended);
+    // Ended early, the world runs on with nobody acting (as after a
+    // strategy's stop), so a fix in flight still counts and an unfixed
+    // fault keeps failing requests to the horizon.
+    let outcome = match &score.outcome {
+        Outcome::Stopped(why) => Some(format!(
+            "not restored: the drill {why}, and with nobody acting after that, not within {}",
+            w.scenario().horizon
+        )),
+        _ => None,
+    };
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Drill over: ended by {why}.");
+    let _ = writeln!(out);
+    super::run::render_score(&mut out, w.scenario(), &score, outcome);
+    out
+}
