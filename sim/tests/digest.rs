@@ -58,7 +58,7 @@ fn fixed_seed_replays_are_pinned() {
     }
     assert_eq!(
         sha(all.as_bytes()),
-        "92baeb00c15a1c587e1a7f5baef177f53f993cbfc9bee3a63a531ff8250eb670",
+        "e7bfc00a04d31395af98540aaf55e585b78be0475efa5b39371b9ed604497f5e",
         "replay values changed"
     );
 }

@@ -442,9 +442,14 @@ impl<'s> World<'s> {
                 Ok(true)
             }
             _ => {
-                self.accrue_until(deadline);
+                // Traffic accrues at events (scrapes, onsets, completed
+                // operations) and at every change of state, never at a
+                // mere wake-up: whoever moves the clock, in whatever steps
+                // (a replay's waits, a drill's wall-clock ticks), the same
+                // world draws the same requests.
                 self.now = deadline;
                 if self.now >= self.horizon {
+                    self.accrue_until(self.now);
                     Err(Halt::Horizon)
                 } else {
                     Ok(false)

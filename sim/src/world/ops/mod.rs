@@ -382,6 +382,8 @@ impl World<'_> {
 
     /// Ends everything still in flight at the end of a replay, journaled.
     pub(crate) fn abort_in_flight(&mut self) {
+        // The replay ends now: the traffic since the last event counts.
+        self.accrue_until(self.now);
         let open: Vec<u32> = self
             .prs
             .iter()
