@@ -259,6 +259,11 @@ pub struct DrillArgs {
     /// failing webhook is reported once, never fatal)
     #[arg(long, value_name = "URL")]
     pub page_webhook: Option<String>,
+    /// Journal the drill to FILE (JSON Lines: every request to a fake and
+    /// every simulated event, flushed as written), for `gameday replay`
+    /// and `gameday score`; FILE must not exist yet
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// No live status on the terminal (pages and the score still print)
     #[arg(long)]
     pub quiet: bool,

@@ -347,3 +347,156 @@ fn should_hand_the_strategys_incident_over_at_the_handover() {
         .unwrap()
         .ends_with('Z'));
 }
+
+/// A request with Unleash's raw-token authorization.
+fn unleash_post(port: u16, target: &str) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("fake is listening");
+    let req = format!(
+        "POST {target} HTTP/1.1\r\nHost: x\r\nAuthorization: {TOKEN}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+fn temp_journal(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gameday-drill-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+/// Starts a quiet drill at speed 120 journaling to `journal`; returns the
+/// child and a channel of its stdout lines.
+fn journaled_drill(
+    base: u16,
+    journal: &std::path::Path,
+) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args(["drill", "--speed", "120", "--quiet", "--token", TOKEN])
+        .args(["--port-base", &base.to_string(), "--exit-after", "120"])
+        .args(["--journal", journal.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+fn wait_for(rx: &mpsc::Receiver<String>, what: &str, seen: &mut Vec<String>) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen.iter().any(|l| l.starts_with(what)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) => seen.push(l),
+            Err(_) => panic!("no `{what}` within a minute: {seen:?}"),
+        }
+    }
+}
+
+#[test]
+fn should_journal_a_scripted_team_and_replay_it_to_the_same_score() {
+    let base = free_port_base();
+    let journal = temp_journal("team.jsonl");
+    let (mut child, rx) = journaled_drill(base, &journal);
+    let mut seen = Vec::new();
+    wait_for(&rx, "PAGE FIRING", &mut seen);
+    // The team turns the payment flag off through the Unleash admin API.
+    let status = unleash_post(
+        base + 1,
+        "/api/admin/projects/default/features/payment_processing_v2/environments/production/off",
+    );
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_secs(3));
+    let (status, body) = http(base + 4, "POST", "/gameday/v1/end", "");
+    assert!(status < 300, "{status} {body}");
+    assert!(child.wait().unwrap().success());
+    for l in rx.iter() {
+        seen.push(l);
+    }
+    let mttr = |lines: &[String]| {
+        lines
+            .iter()
+            .find(|l| l.trim_start().starts_with("MTTR "))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let drill_mttr = mttr(&seen);
+    assert!(!drill_mttr.is_empty(), "{seen:?}");
+
+    let text = std::fs::read_to_string(&journal).unwrap();
+    assert!(text.lines().next().unwrap().contains("\"kind\":\"header\""));
+    assert!(
+        text.contains("\"fake\":\"unleash\""),
+        "the flag change is journaled"
+    );
+    assert!(text.lines().last().unwrap().contains("\"kind\":\"end\""));
+
+    let o = common::gameday(&["replay", journal.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let out: Vec<String> = common::stdout(&o).lines().map(str::to_string).collect();
+    assert_eq!(
+        mttr(&out),
+        drill_mttr,
+        "the replay scores the drill as it ran"
+    );
+    assert!(
+        out.iter().any(|l| l.contains("pass  flag_first")),
+        "{out:?}"
+    );
+    let a = common::gameday(&["replay", journal.to_str().unwrap(), "--format", "json"]);
+    let b = common::gameday(&["replay", journal.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout, "byte-identical");
+    let o = common::gameday(&["score", journal.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        common::stdout(&o).contains("│ team "),
+        "{}",
+        common::stdout(&o)
+    );
+}
+
+#[test]
+fn should_keep_every_complete_line_of_a_killed_drills_journal() {
+    // SIGKILL at several moments: the journal parses up to the kill and
+    // loses at most the line being written.
+    for (i, wait_ms) in [300u64, 900, 1700, 2600, 3500].into_iter().enumerate() {
+        let base = free_port_base();
+        let journal = temp_journal(&format!("killed-{i}.jsonl"));
+        let (mut child, _rx) = journaled_drill(base, &journal);
+        // Some traffic to journal meanwhile.
+        let deadline = Instant::now() + Duration::from_millis(wait_ms);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", base)).is_ok() {
+                let _ = http(base, "GET", "/api/v1/query?query=up", "");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.is_empty() {
+            continue; // killed before the header was written
+        }
+        let complete = text.matches('\n').count();
+        let o = common::gameday(&["replay", journal.to_str().unwrap(), "--format", "json"]);
+        assert!(
+            o.status.success(),
+            "kill {i} after {wait_ms} ms, {complete} lines: {}",
+            common::stderr(&o)
+        );
+    }
+}

@@ -397,7 +397,9 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     ];
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        handle_in(req, &mut w, &token, &world.timebase())
+        let res = handle_in(req, &mut w, &token, &world.timebase());
+        world.record("argocd", req, res.status, &w);
+        res
     };
     mount_routes(server, &routes, "argocd: anything else", handler).await;
 }

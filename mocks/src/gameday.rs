@@ -176,11 +176,14 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
         if let Some(driver) = world.driver() {
             let ok = authorized(req, &token);
             if let Some(res) = crate::drill::api::handle(req, &world, driver, ok) {
+                world.record("gameday", req, res.status, &world.lock());
                 return res;
             }
         }
         let mut w = world.lock();
-        handle_in(req, &mut w, &token, &world.timebase())
+        let res = handle_in(req, &mut w, &token, &world.timebase());
+        world.record("gameday", req, res.status, &w);
+        res
     };
     mount_routes(server, &[], "gameday: control API", handler).await;
 }

@@ -754,7 +754,9 @@ const ROUTES: [Route; 15] = [
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        handle_in(req, &mut w, &token, &world.timebase())
+        let res = handle_in(req, &mut w, &token, &world.timebase());
+        world.record("github", req, res.status, &w);
+        res
     };
     mount_routes(server, &ROUTES, "github: anything else", handler).await;
 }

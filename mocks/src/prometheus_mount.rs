@@ -229,7 +229,9 @@ pub async fn mount(server: &MockServer, world: SharedWorld) {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get_in(&w, &tb);
-        handle_in(req, &w, &tb, &db)
+        let res = handle_in(req, &w, &tb, &db);
+        world.record("prometheus", req, res.status, &w);
+        res
     };
     mount_routes(server, &[], "prometheus: HTTP API", handler).await;
 }

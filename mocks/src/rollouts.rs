@@ -363,7 +363,12 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
         ),
         (Some("GET"), r"^/api/v1/version$", "rollouts: version"),
     ];
-    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    let handler = move |req: &HttpRequest| {
+        let mut w = world.lock();
+        let res = handle(req, &mut w, &token);
+        world.record("rollouts", req, res.status, &w);
+        res
+    };
     mount_routes(server, &routes, "rollouts: anything else", handler).await;
 }
 

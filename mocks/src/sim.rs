@@ -23,6 +23,8 @@ pub struct SharedWorld {
     timebase: Arc<Mutex<Timebase>>,
     /// In a drill, what drives the world's clock.
     driver: Option<Arc<Driver>>,
+    /// In a drill with `--journal`, where requests and events are written.
+    recorder: Option<Arc<crate::journal::Recorder>>,
 }
 
 impl SharedWorld {
@@ -39,6 +41,7 @@ impl SharedWorld {
             timebase: Arc::new(Mutex::new(Timebase::Scenario(world.scenario().clock))),
             inner: Arc::new(Mutex::new(world)),
             driver: None,
+            recorder: None,
         }
     }
 
@@ -86,6 +89,31 @@ impl SharedWorld {
             }
         }
         Ok(Self::of(world))
+    }
+
+    /// Journals this world's requests and events with `recorder`.
+    pub fn with_recorder(mut self, recorder: Arc<crate::journal::Recorder>) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// The drill's journal, if it keeps one.
+    pub fn recorder(&self) -> Option<&Arc<crate::journal::Recorder>> {
+        self.recorder.as_ref()
+    }
+
+    /// Journals a request `fake` answered, if the drill keeps a journal.
+    /// Call it holding the world's lock (`world` is the locked world).
+    pub fn record(
+        &self,
+        fake: &str,
+        req: &crate::http::HttpRequest,
+        status: u16,
+        world: &World<'_>,
+    ) {
+        if let Some(r) = &self.recorder {
+            r.request(fake, req, status, world);
+        }
     }
 
     /// Exclusive access to the world. A handler that panicked while holding

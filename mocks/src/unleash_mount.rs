@@ -55,7 +55,12 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
 
 /// Mounts the Unleash fake on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let handler = move |req: &HttpRequest| handle(req, &mut world.lock(), &token);
+    let handler = move |req: &HttpRequest| {
+        let mut w = world.lock();
+        let res = handle(req, &mut w, &token);
+        world.record("unleash", req, res.status, &w);
+        res
+    };
     mount_routes(server, &[], "unleash: admin and client API", handler).await;
 }
 

@@ -152,7 +152,11 @@ impl Driver {
             return Tick::CaughtUp;
         }
         let goal = target.min(w.now() + self.max_step);
-        if w.advance_to(goal).is_err() {
+        let halted = w.advance_to(goal).is_err();
+        if let Some(r) = world.recorder() {
+            r.events(&w);
+        }
+        if halted {
             st.ended = Some(Ending::Horizon);
             return Tick::Ended(Ending::Horizon);
         }

@@ -23,12 +23,14 @@
 //! most [`MAX_LINE`] bytes when read back.
 
 mod read;
+pub mod record;
 pub mod replay;
 mod write;
 
 use serde::{Deserialize, Serialize};
 
 pub use read::{read, read_str, Journal, JournalError};
+pub use record::Recorder;
 pub use write::JournalWriter;
 
 /// The `format` field of every header.

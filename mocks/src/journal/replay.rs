@@ -105,7 +105,17 @@ pub fn dispatch(fake: &str, req: HttpRequest, world: &mut World<'_>) -> Option<H
 
 /// Whether a journaled request changed the world (and so is re-applied).
 fn acted(r: &Request) -> bool {
-    r.status < 400 && r.method != "GET" && r.method != "HEAD" && r.fake != "prometheus"
+    // The drill's own controls (pause, resume, end) move the wall clock's
+    // driver, not the world; the journal's end line says when it ended.
+    let control = r.fake == "gameday"
+        && [
+            "/gameday/v1/pause",
+            "/gameday/v1/resume",
+            "/gameday/v1/end",
+            "/gameday/v1/drill",
+        ]
+        .contains(&r.path.as_str());
+    r.status < 400 && r.method != "GET" && r.method != "HEAD" && r.fake != "prometheus" && !control
 }
 
 fn event_of(e: &Entry) -> (u64, String, String, String) {

@@ -48,12 +48,14 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
             "error: --token must be non-empty without spaces",
         ));
     }
+    let mut handover = None;
     let (world, handover_note) = match (&args.strategy, &args.handover) {
         (Some(name), Some(at)) => {
             let p = policy(&sc, name)?;
             let at = parse_at(at, &sc).map_err(|e| {
                 Failure::input(format!("error: {}", e.replace("--at", "--handover")))
             })?;
+            handover = Some((name.clone(), at.as_millis()));
             let (world, ended) =
                 handed_over(sc, seed, at, &p).map_err(|e| Failure::input(format!("error: {e}")))?;
             let note = match ended {
@@ -63,6 +65,10 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
             (world, Some(note))
         }
         _ => (SharedWorld::new(sc, seed), None),
+    };
+    let world = match &args.journal {
+        Some(path) => world.with_recorder(Arc::new(recorder(path, &args, seed, &handover)?)),
+        None => world,
     };
     let step = Driver::default_step(&world);
     let driver = Arc::new(Driver::start(
@@ -213,6 +219,14 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
         let _ = handle.join();
     }
     let ending = driver.state_now().ended.unwrap_or(Ending::Horizon);
+    if let Some(r) = world.recorder() {
+        let w = world.lock();
+        let reason = match ended_of(&ending, &w.scenario().clock.label(w.now())) {
+            Ended::Stopped(why) => why,
+            _ => "the horizon".to_string(),
+        };
+        r.end(&w, &reason);
+    }
     println!("{}", final_report(&world, &ending));
     Ok(())
 }
@@ -345,12 +359,10 @@ fn banner(
 fn final_report(world: &SharedWorld, ending: &Ending) -> String {
     let mut w = world.lock();
     let label = w.scenario().clock.label(w.now());
-    let (ended, why) = match ending {
-        Ending::Horizon => (Ended::Horizon, format!("the horizon at {label}")),
-        Ending::EndedBy(who) => (
-            Ended::Stopped(format!("was ended by {who} at {label}")),
-            format!("{who} at {label}"),
-        ),
+    let ended = ended_of(ending, &label);
+    let why = match ending {
+        Ending::Horizon => format!("the horizon at {label}"),
+        Ending::EndedBy(who) => format!("{who} at {label}"),
     };
     let score = conclude(&mut w, ended);
     // Ended early, the world runs on with nobody acting (as after a
@@ -369,4 +381,61 @@ fn final_report(world: &SharedWorld, ending: &Ending) -> String {
     let _ = writeln!(out);
     super::run::render_score(&mut out, w.scenario(), &score, outcome);
     out
+}
+
+/// How the response ended, for the score (and the journal's end line,
+/// which `gameday replay` turns back into the same).
+fn ended_of(ending: &Ending, label: &str) -> Ended {
+    match ending {
+        Ending::Horizon => Ended::Horizon,
+        Ending::EndedBy(who) => Ended::Stopped(format!("was ended by {who} at {label}")),
+    }
+}
+
+/// The drill's journal at `path`, its header written.
+fn recorder(
+    path: &std::path::Path,
+    args: &DrillArgs,
+    seed: u64,
+    handover: &Option<(String, u64)>,
+) -> Result<gameday_mocks::journal::Recorder, Failure> {
+    use gameday_mocks::journal::{
+        replay::sha256_hex, Header, JournalWriter, Recorder, FORMAT, VERSION,
+    };
+    let (file, text) = match &args.scenario {
+        Some(p) => (
+            Some(p.display().to_string()),
+            std::fs::read_to_string(p)
+                .map_err(|e| Failure::input(format!("error: {}: {e}", p.display())))?,
+        ),
+        None => (None, gameday_sim::scenario::FRIDAY_CASCADE_YAML.to_string()),
+    };
+    let header = Header {
+        format: FORMAT.into(),
+        version: VERSION,
+        gameday_version: env!("CARGO_PKG_VERSION").into(),
+        scenario_file: file,
+        scenario_sha256: sha256_hex(&text),
+        scenario_text: text,
+        seed,
+        speed: args.speed.get(),
+        strategy: handover.as_ref().map(|h| h.0.clone()),
+        handover_ms: handover.as_ref().map(|h| h.1),
+        started_wall_ms: unix_ms(),
+    };
+    let writer = JournalWriter::create(path, &header).map_err(|e| {
+        Failure::input(format!(
+            "error: --journal {}: {e} (hint: a journal is never overwritten; give a new file)",
+            path.display()
+        ))
+    })?;
+    Ok(Recorder::new(writer, 0, unix_ms))
+}
+
+/// The wall clock, in Unix milliseconds (read here, outside the engine).
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
