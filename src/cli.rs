@@ -264,6 +264,11 @@ pub struct DrillArgs {
     /// and `gameday score`; FILE must not exist yet
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
+    /// Go on with the drill journaled in FILE (killed, or its machine
+    /// rebooted): its world is rebuilt from the journal, and the drill
+    /// continues from its last line, writing on to the same file
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "seed", "journal", "strategy", "handover"])]
+    pub resume: Option<PathBuf>,
     /// No live status on the terminal (pages and the score still print)
     #[arg(long)]
     pub quiet: bool,

@@ -500,3 +500,75 @@ fn should_keep_every_complete_line_of_a_killed_drills_journal() {
         );
     }
 }
+
+#[test]
+fn should_resume_a_killed_drill_from_its_journal_and_finish_with_a_score() {
+    let base = free_port_base();
+    let journal = temp_journal("resumed.jsonl");
+    let (mut child, rx) = journaled_drill(base, &journal);
+    let mut seen = Vec::new();
+    wait_for(&rx, "PAGE FIRING", &mut seen);
+    let status = unleash_post(
+        base + 1,
+        "/api/admin/projects/default/features/payment_processing_v2/environments/production/off",
+    );
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap();
+    let _ = child.wait();
+    let before = std::fs::read_to_string(&journal).unwrap();
+    assert!(!before.contains("\"kind\":\"end\""));
+
+    let base = free_port_base();
+    let child = Command::new(env!("CARGO_BIN_EXE_gameday"))
+        .args([
+            "drill",
+            "--resume",
+            journal.to_str().unwrap(),
+            "--quiet",
+            "--token",
+            TOKEN,
+        ])
+        .args(["--port-base", &base.to_string(), "--exit-after", "120"])
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", base + 4)).is_err() {
+        assert!(Instant::now() < deadline, "the resumed drill never served");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let (status, body) = http(base + 4, "POST", "/gameday/v1/end", "");
+    assert!(status < 300, "{status} {body}");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let after = std::fs::read_to_string(&journal).unwrap();
+    assert!(after.len() > before.len() && after.contains("\"kind\":\"end\""));
+    assert_eq!(
+        after.matches("\"kind\":\"header\"").count(),
+        1,
+        "one header"
+    );
+    // The whole drill, before and after the kill, replays and scores.
+    let o = common::gameday(&["score", journal.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(
+        common::stdout(&o).contains("pass flag_first"),
+        "{}",
+        common::stdout(&o)
+    );
+    // A finished drill is not resumed.
+    let o = common::gameday(&["drill", "--resume", journal.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("this drill is over"),
+        "{}",
+        common::stderr(&o)
+    );
+}

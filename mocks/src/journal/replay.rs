@@ -130,8 +130,28 @@ fn journaled(e: &Event) -> (u64, String, String, String) {
     (e.at_ms, e.actor.clone(), e.event.clone(), e.text.clone())
 }
 
-/// Replays `journal` and scores it.
-pub fn replay(journal: &Journal) -> Result<Replayed, ReplayError> {
+/// A drill's world rebuilt from its journal, up to its last line, with
+/// the events checked: what [`replay`] scores and `--resume` goes on from.
+pub struct Rebuilt {
+    pub scenario: &'static Scenario,
+    pub world: World<'static>,
+    /// Requests re-applied.
+    pub requests: usize,
+    /// The end line's virtual time and reason, if the drill ended.
+    pub end: Option<(u64, String)>,
+}
+
+impl std::fmt::Debug for Rebuilt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rebuilt")
+            .field("requests", &self.requests)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Rebuilds the world of `journal` (see [`Rebuilt`]).
+pub fn rebuild(journal: &Journal) -> Result<Rebuilt, ReplayError> {
     let h = &journal.header;
     if h.handover_ms.is_some() {
         return Err(ReplayError::Line {
@@ -144,8 +164,17 @@ pub fn replay(journal: &Journal) -> Result<Replayed, ReplayError> {
     let mut requests = 0;
     let mut events: Vec<(usize, &Event)> = Vec::new();
     let mut end: Option<(u64, String)> = None;
+    let mut last = 0;
     for (i, line) in journal.lines.iter().enumerate() {
         let number = i + 2;
+        last = last.max(match line {
+            Line::Request(r) => r.at_ms,
+            Line::Event(e) => e.at_ms,
+            Line::Pause { at_ms, .. } | Line::Resume { at_ms, .. } | Line::End { at_ms, .. } => {
+                *at_ms
+            }
+            Line::Header(_) => 0,
+        });
         match line {
             Line::Request(r) if acted(r) => {
                 let _ = world.advance_to(SimTime::from_millis(r.at_ms));
@@ -175,37 +204,10 @@ pub fn replay(journal: &Journal) -> Result<Replayed, ReplayError> {
             _ => {}
         }
     }
-    let ended = match end {
-        Some((at, reason)) => {
-            let _ = world.advance_to(SimTime::from_millis(at));
-            if SimTime::START + scenario.horizon <= SimTime::from_millis(at) {
-                Ended::Horizon
-            } else {
-                Ended::Stopped(reason)
-            }
-        }
-        // A journal without an end: the drill was killed; score what was
-        // reached.
-        None => {
-            let last = journal
-                .lines
-                .iter()
-                .filter_map(|l| match l {
-                    Line::Request(r) => Some(r.at_ms),
-                    Line::Event(e) => Some(e.at_ms),
-                    Line::Pause { at_ms, .. } | Line::Resume { at_ms, .. } => Some(*at_ms),
-                    _ => None,
-                })
-                .max()
-                .unwrap_or(0);
-            let _ = world.advance_to(SimTime::from_millis(last));
-            Ended::Stopped("the drill stopped before its end (its journal has no end line)".into())
-        }
-    };
+    let _ = world.advance_to(SimTime::from_millis(end.as_ref().map_or(last, |e| e.0)));
     // The world must have said what the drill's world said, up to the end.
     let replayed: Vec<_> = world.journal().entries().iter().map(event_of).collect();
-    if journal.lines.iter().any(|l| matches!(l, Line::End { .. })) && replayed.len() > events.len()
-    {
+    if end.is_some() && replayed.len() > events.len() {
         return Err(ReplayError::Diverged {
             line: journal.lines.len() + 1,
             what: format!(
@@ -236,6 +238,36 @@ pub fn replay(journal: &Journal) -> Result<Replayed, ReplayError> {
             }
         }
     }
+    Ok(Rebuilt {
+        scenario,
+        world,
+        requests,
+        end,
+    })
+}
+
+/// Replays `journal` and scores it.
+pub fn replay(journal: &Journal) -> Result<Replayed, ReplayError> {
+    let Rebuilt {
+        scenario,
+        mut world,
+        requests,
+        end,
+    } = rebuild(journal)?;
+    let ended = match end {
+        Some((at, reason)) => {
+            if SimTime::START + scenario.horizon <= SimTime::from_millis(at) {
+                Ended::Horizon
+            } else {
+                Ended::Stopped(reason)
+            }
+        }
+        // A journal without an end: the drill was killed; score what was
+        // reached.
+        None => {
+            Ended::Stopped("the drill stopped before its end (its journal has no end line)".into())
+        }
+    };
     let score = conclude(&mut world, ended);
     Ok(Replayed {
         scenario,

@@ -40,6 +40,17 @@ const LOG_STATUS_EVERY: Duration = Duration::from_secs(10);
 const PAGES_SHOWN: usize = 1;
 
 pub fn drill(args: DrillArgs) -> Result<(), Failure> {
+    if let Some(path) = args.resume.clone() {
+        let (world, seed, speed) = resumed(&path)?;
+        return run(
+            args,
+            world,
+            seed,
+            speed,
+            Some("resumed from its journal".into()),
+            String::new(),
+        );
+    }
     let sc = load(args.scenario.as_deref())?;
     let seed = args.seed.unwrap_or(sc.default_seed);
     let token = args.token.clone().unwrap_or_else(random_token);
@@ -70,13 +81,59 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
         Some(path) => world.with_recorder(Arc::new(recorder(path, &args, seed, &handover)?)),
         None => world,
     };
+    let speed = args.speed;
+    run(args, world, seed, speed, handover_note, token)
+}
+
+/// A drill rebuilt from its journal at `path`, writing on to it.
+fn resumed(
+    path: &std::path::Path,
+) -> Result<(SharedWorld, u64, gameday_mocks::drill::Speed), Failure> {
+    use gameday_mocks::journal::{self, replay, JournalWriter, Line, Recorder};
+    let j = journal::read(path).map_err(|e| Failure::input(format!("error: {e}")))?;
+    if let Some(Line::End { reason, .. }) = j.lines.iter().find(|l| matches!(l, Line::End { .. })) {
+        return Err(Failure::input(format!(
+            "error: {}: this drill is over ({reason}); nothing to resume (hint: gameday score {})",
+            path.display(),
+            path.display()
+        )));
+    }
+    let rebuilt = replay::rebuild(&j)
+        .map_err(|e| Failure::input(format!("error: {}: {e}", path.display())))?;
+    let events = j
+        .lines
+        .iter()
+        .filter(|l| matches!(l, Line::Event(_)))
+        .count();
+    let writer = JournalWriter::resume(path, j.complete_bytes, j.lines.len() as u64 + 1)
+        .map_err(|e| Failure::input(format!("error: {}: {e}", path.display())))?;
+    let speed: gameday_mocks::drill::Speed = j
+        .header
+        .speed
+        .to_string()
+        .parse()
+        .map_err(|e| Failure::input(format!("error: {}: speed: {e}", path.display())))?;
+    let world = SharedWorld::of(rebuilt.world)
+        .with_recorder(Arc::new(Recorder::new(writer, events, unix_ms)));
+    Ok((world, j.header.seed, speed))
+}
+
+/// Runs a drill on `world` until it ends, then scores it.
+fn run(
+    args: DrillArgs,
+    world: SharedWorld,
+    seed: u64,
+    speed: gameday_mocks::drill::Speed,
+    handover_note: Option<String>,
+    token: String,
+) -> Result<(), Failure> {
+    let token = if token.is_empty() {
+        args.token.clone().unwrap_or_else(random_token)
+    } else {
+        token
+    };
     let step = Driver::default_step(&world);
-    let driver = Arc::new(Driver::start(
-        &world,
-        Arc::new(SystemClock),
-        args.speed,
-        step,
-    ));
+    let driver = Arc::new(Driver::start(&world, Arc::new(SystemClock), speed, step));
     let world = world.with_driver(driver.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
