@@ -167,16 +167,28 @@ const DRILL_HELP: &str = r#"Pause, resume and end (the gameday control API, BASE
   gameday drill --speed 10 --token "$TOKEN"
 
   # in another shell, with the same TOKEN=s3cret:
-  curl -s -X POST -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/pause
-  curl -s -X POST -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/resume
-  curl -s -X POST -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/end
-  curl -s -H "Authorization: Bearer $TOKEN"     http://127.0.0.1:9093/gameday/v1/drill
-  curl -s -X POST -H "Authorization: Bearer $TOKEN"     -d '{"service":"payment"}'     http://127.0.0.1:9093/gameday/v1/acknowledge
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+    http://127.0.0.1:9093/gameday/v1/pause
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+    http://127.0.0.1:9093/gameday/v1/resume
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+    http://127.0.0.1:9093/gameday/v1/end
+  curl -s -H "Authorization: Bearer $TOKEN" \
+    http://127.0.0.1:9093/gameday/v1/drill
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+    -d '{"service":"payment"}' \
+    http://127.0.0.1:9093/gameday/v1/acknowledge
 
 On the drill's terminal: p pauses and resumes, q or Ctrl-C ends.
 
 Query the incident as of now (no --time needed):
-  promtool query instant http://127.0.0.1:9090     'sum by (service) (rate(http_requests_total{code=~"5.."}[1m]))'
+  promtool query instant http://127.0.0.1:9090 \
+    'sum by (service) (rate(http_requests_total{code=~"5.."}[1m]))'
+
+Journal the drill, then replay or score it (or resume it if killed):
+  gameday drill --journal drill.jsonl --token "$TOKEN"
+  gameday score drill.jsonl
+  gameday drill --resume drill.jsonl --token "$TOKEN"
 
 Takeover: the built-in responders play `direct` until 17:30, then it
 is yours:
@@ -266,8 +278,9 @@ pub struct DrillArgs {
     pub journal: Option<PathBuf>,
     /// Go on with the drill journaled in FILE (killed, or its machine
     /// rebooted): its world is rebuilt from the journal, and the drill
-    /// continues from its last line, writing on to the same file
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "seed", "journal", "strategy", "handover"])]
+    /// continues from its last line at the journal's speed, writing on to
+    /// the same file
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["scenario", "seed", "speed", "journal", "strategy", "handover"])]
     pub resume: Option<PathBuf>,
     /// No live status on the terminal (pages and the score still print)
     #[arg(long)]
