@@ -142,3 +142,29 @@ fn should_reject_a_moment_past_the_horizon() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--at"));
 }
+
+#[test]
+fn should_refuse_a_token_argo_cd_cannot_carry_and_a_port_base_without_room() {
+    for cmd in ["mocks", "drill"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .args([cmd, "--token", "a.b.c"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--token may hold only letters, digits"),
+            "{cmd}: {err}"
+        );
+        let o = Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .args([cmd, "--token", "t", "--port-base", "65533"])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("leaves no room for the six fakes"),
+            "{cmd}: {err}"
+        );
+    }
+}

@@ -37,6 +37,35 @@ pub fn parse_at(at: &str, sc: &Scenario) -> Result<SimDuration, String> {
     Ok(SimDuration::from_millis(ms as u64))
 }
 
+/// A token every fake accepts as given: Argo CD's is built from it as
+/// `gameday.TOKEN.drill` (three dot-separated parts, like a JWT), and the
+/// others send it in a header.
+pub fn check_token(token: &str) -> Result<(), Failure> {
+    let ok = !token.is_empty()
+        && token.len() <= 256
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Failure::input(
+            "error: --token may hold only letters, digits, `-` and `_` (at most 256): Argo CD's token is built from it (hint: --token s3cret)",
+        ))
+    }
+}
+
+/// `--port-base B` puts the six fakes on B..=B+5: B must leave room.
+pub fn check_port_base(base: Option<u16>) -> Result<(), Failure> {
+    match base {
+        Some(b) if b > u16::MAX - 5 || b == 0 => Err(Failure::input(format!(
+            "error: --port-base {b} leaves no room for the six fakes on {b}..{b}+5 (hint: between 1 and {})",
+            u16::MAX - 5
+        ))),
+        _ => Ok(()),
+    }
+}
+
 pub(super) fn random_token() -> String {
     use std::hash::{BuildHasher, RandomState};
     let a = RandomState::new().hash_one(std::process::id());
@@ -53,11 +82,8 @@ pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
         None => None,
     };
     let token = args.token.clone().unwrap_or_else(random_token);
-    if token.is_empty() || token.contains(char::is_whitespace) {
-        return Err(Failure::input(
-            "error: --token must be non-empty without spaces",
-        ));
-    }
+    check_token(&token)?;
+    check_port_base(args.port_base)?;
     let name = sc.name.clone();
     let clock = sc.clock;
     let world = SharedWorld::replayed(sc, seed, at, policy.as_ref())

@@ -41,6 +41,10 @@ const PAGES_SHOWN: usize = 1;
 
 pub fn drill(args: DrillArgs) -> Result<(), Failure> {
     if let Some(path) = args.resume.clone() {
+        if let Some(t) = &args.token {
+            super::mocks::check_token(t)?;
+        }
+        super::mocks::check_port_base(args.port_base)?;
         let (world, seed, speed) = resumed(&path)?;
         return run(
             args,
@@ -54,11 +58,8 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
     let sc = load(args.scenario.as_deref())?;
     let seed = args.seed.unwrap_or(sc.default_seed);
     let token = args.token.clone().unwrap_or_else(random_token);
-    if token.is_empty() || token.contains(char::is_whitespace) {
-        return Err(Failure::input(
-            "error: --token must be non-empty without spaces",
-        ));
-    }
+    super::mocks::check_token(&token)?;
+    super::mocks::check_port_base(args.port_base)?;
     let mut handover = None;
     let (world, handover_note) = match (&args.strategy, &args.handover) {
         (Some(name), Some(at)) => {
