@@ -471,9 +471,16 @@ fn should_journal_a_scripted_team_and_replay_it_to_the_same_score() {
 
 #[test]
 fn should_keep_every_complete_line_of_a_killed_drills_journal() {
-    // SIGKILL at several moments: the journal parses up to the kill and
-    // loses at most the line being written.
-    for (i, wait_ms) in [300u64, 900, 1700, 2600, 3500].into_iter().enumerate() {
+    // SIGKILL at 20 moments (pseudo-random, fixed so a failure
+    // reproduces): the journal replays up to the kill, losing at most the
+    // line being written; every fourth is resumed and finishes with a
+    // score.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..20 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let wait_ms = 150 + (x >> 33) % 2500;
         let base = free_port_base();
         let journal = temp_journal(&format!("killed-{i}.jsonl"));
         let (mut child, _rx) = journaled_drill(base, &journal);
@@ -498,6 +505,37 @@ fn should_keep_every_complete_line_of_a_killed_drills_journal() {
             "kill {i} after {wait_ms} ms, {complete} lines: {}",
             common::stderr(&o)
         );
+        if i % 4 != 0 {
+            continue;
+        }
+        let base = free_port_base();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .args([
+                "drill",
+                "--resume",
+                journal.to_str().unwrap(),
+                "--quiet",
+                "--token",
+                TOKEN,
+            ])
+            .args(["--port-base", &base.to_string(), "--exit-after", "60"])
+            .stdout(Stdio::null())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", base + 4)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "kill {i}: the resumed drill never served"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let (status, body) = http(base + 4, "POST", "/gameday/v1/end", "");
+        assert!(status < 300, "{status} {body}");
+        assert!(child.wait().unwrap().success(), "kill {i}: resumed drill");
+        let o = common::gameday(&["score", journal.to_str().unwrap()]);
+        assert!(o.status.success(), "kill {i}: {}", common::stderr(&o));
     }
 }
 
