@@ -63,7 +63,10 @@ pub struct Running {
 }
 
 /// Binds `fake` on `bind:port` and mounts it over `world`. Port 0 picks a
-/// free port.
+/// free port. The server keeps no log of the requests it served (wiremock
+/// would keep every request, 401s and 404s included, for the life of a
+/// `mocks` or `drill` process: memory growing with every request); a
+/// drill's journal is the record.
 pub async fn start(
     fake: Fake,
     bind: IpAddr,
@@ -71,7 +74,7 @@ pub async fn start(
     world: SharedWorld,
     token: &str,
 ) -> std::io::Result<Running> {
-    start_with(fake, TcpListener::bind((bind, port))?, world, token, true).await
+    start_with(fake, TcpListener::bind((bind, port))?, world, token, false).await
 }
 
 /// Mounts `fake` on `listener`. Without `record`, the server keeps no log
@@ -111,4 +114,33 @@ pub async fn start_with(
 /// parts), so its token wraps the session token.
 pub fn argocd_token(token: &str) -> String {
     format!("gameday.{token}.drill")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn should_keep_no_log_of_the_requests_served() {
+        let world = SharedWorld::new(gameday_sim::scenario::friday_cascade(), 1);
+        let running = start(
+            Fake::Prometheus,
+            "127.0.0.1".parse().unwrap(),
+            0,
+            world,
+            "t",
+        )
+        .await
+        .unwrap();
+        let url = format!("http://{}/api/v1/query?query=up", running.address);
+        let status = tokio::task::spawn_blocking(move || {
+            reqwest::blocking::get(url).map(|r| r.status().as_u16())
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(status, 200);
+        // Recording off: wiremock keeps nothing, however long it runs.
+        assert!(running.server.received_requests().await.is_none());
+    }
 }
