@@ -13,17 +13,10 @@ use gameday_sim::world::World;
 
 fn events(world: &World<'_>, lines: &mut Vec<Line>, seen: &mut usize) {
     for e in &world.journal().entries()[*seen..] {
-        lines.push(Line::Event(Event {
-            at_ms: e.at.as_millis(),
-            wall_ms: 1_764_680_400_000 + e.at.as_millis(),
-            actor: e.actor.to_string(),
-            event: serde_json::to_value(e.kind)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .into(),
-            text: e.text.clone(),
-        }));
+        lines.push(Line::Event(Event::of(
+            e,
+            1_764_680_400_000 + e.at.as_millis(),
+        )));
     }
     *seen = world.journal().entries().len();
 }
@@ -119,7 +112,7 @@ fn should_score_the_team_beside_every_strategy_on_the_same_seed() {
         assert!(out.contains(row), "{row}: {out}");
     }
     assert!(out.contains("Runbook check (the team"), "{out}");
-    assert!(out.contains("pass flag_first"), "{out}");
+    assert!(out.contains("pass  flag_first"), "{out}");
     assert!(
         out.contains(&format!("gameday replay {p}")),
         "the team's seed replays from the journal: {out}"

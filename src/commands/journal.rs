@@ -1,7 +1,6 @@
 //! `gameday replay` and `gameday score`: a drill read back from its
 //! journal, shown as a replay, or scored beside the strategies.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use gameday_mocks::journal::replay::{replay as replay_journal, ReplayError, Replayed};
@@ -9,8 +8,6 @@ use gameday_mocks::journal::{self, Journal};
 use gameday_reports::wire::origin::shell_word;
 use gameday_reports::wire::{CompareReport, Origin, RunReport, Sweep};
 use gameday_sim::engine::{replay_world, Replay};
-use gameday_sim::score::runbook::Verdict;
-use gameday_sim::time::SimTime;
 
 use super::all_policies;
 use crate::cli::{ReplayArgs, ScoreArgs};
@@ -93,45 +90,20 @@ pub fn score(args: ScoreArgs) -> Result<(), Failure> {
     super::report::emit_compare_with(sc, &report, args.format, &args.report, Some(&runbook))
 }
 
-/// The team's runbook check, as text or Markdown.
+/// The team's runbook check, as `gameday run` prints one (in a code block
+/// for Markdown).
 fn runbook_text(r: &Replayed, markdown: bool) -> String {
     let check = gameday_sim::score::runbook::check(&r.world);
-    let clock = &r.scenario.clock;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        if markdown {
-            "## Runbook check (the team)\n"
-        } else {
-            "Runbook check (the team; shared/seeds/hotfix-runbook.txt)"
-        }
+    let mut text = String::new();
+    super::run::runbook_text(
+        &mut text,
+        "Runbook check (the team; shared/seeds/hotfix-runbook.txt)",
+        &check,
+        &r.scenario.clock,
     );
-    for rule in &check.rules {
-        let mark = match rule.verdict {
-            Verdict::Pass => "pass",
-            Verdict::Fail => "FAIL",
-            Verdict::NotApplicable => continue,
-        };
-        let line = match &rule.evidence {
-            Some(e) => format!(
-                "{mark} {} {} [{} {}]",
-                rule.rule,
-                rule.reason,
-                clock.label(SimTime::from_millis(e.at_ms)),
-                e.text
-            ),
-            None => format!("{mark} {} {}", rule.rule, rule.reason),
-        };
-        let _ = writeln!(out, "{}{line}", if markdown { "- " } else { "  " });
+    if markdown {
+        format!("## Runbook check (the team)\n\n```text{text}```\n")
+    } else {
+        text
     }
-    if let Some(ms) = check.page_to_first_mitigation_ms {
-        let _ = writeln!(
-            out,
-            "{}page to first move: {}",
-            if markdown { "- " } else { "  " },
-            gameday_sim::time::SimDuration::from_millis(ms)
-        );
-    }
-    out
 }

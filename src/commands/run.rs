@@ -158,7 +158,12 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) ->
     let _ = writeln!(out);
     render_score(&mut out, sc, &r.score, None);
     if r.score.applicable {
-        runbook_text(&mut out, r, &sc.clock);
+        runbook_text(
+            &mut out,
+            "Runbook check (shared/seeds/hotfix-runbook.txt)",
+            &r.runbook,
+            &sc.clock,
+        );
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Replay it with: {command}");
@@ -167,11 +172,17 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) ->
 }
 
 /// The runbook check, a line per rule that applies.
-fn runbook_text(out: &mut String, r: &Replay, clock: &gameday_sim::time::WallClock) {
+/// Shared by `run` and `score` (the drill's team).
+pub fn runbook_text(
+    out: &mut String,
+    title: &str,
+    check: &gameday_sim::score::runbook::RunbookCheck,
+    clock: &gameday_sim::time::WallClock,
+) {
     use gameday_sim::score::runbook::Verdict;
     use gameday_sim::time::SimTime;
-    let _ = writeln!(out, "\nRunbook check (shared/seeds/hotfix-runbook.txt)");
-    for rule in &r.runbook.rules {
+    let _ = writeln!(out, "\n{title}");
+    for rule in &check.rules {
         let mark = match rule.verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "FAIL",
@@ -188,7 +199,7 @@ fn runbook_text(out: &mut String, r: &Replay, clock: &gameday_sim::time::WallClo
         }
         let _ = writeln!(out);
     }
-    if let Some(ms) = r.runbook.page_to_first_mitigation_ms {
+    if let Some(ms) = check.page_to_first_mitigation_ms {
         let _ = writeln!(
             out,
             "  {:<5} {:<18} {}",

@@ -18,9 +18,9 @@
 //! {"kind":"end","at_ms":...,"wall_ms":...,"reason":"ended by the facilitator"}
 //! ```
 //!
-//! Limits: a journaled request body is at most [`MAX_BODY`] bytes (the
-//! fakes refuse larger ones before they reach the journal), and a line at
-//! most [`MAX_LINE`] bytes when read back.
+//! Limits: a journaled request body is at most [`MAX_BODY`] bytes (cut
+//! there), a line at most [`MAX_LINE`] bytes and a journal at most
+//! [`MAX_JOURNAL_BYTES`] when read back.
 
 mod read;
 pub mod record;
@@ -41,6 +41,10 @@ pub const VERSION: u32 = 1;
 
 /// Longest request body kept in a journal, in bytes.
 pub const MAX_BODY: usize = 1 << 20;
+
+/// Largest journal a reader accepts, in bytes (an 8-hour drill with 20
+/// dashboards polling every second writes a few hundred megabytes).
+pub const MAX_JOURNAL_BYTES: u64 = 2 << 30;
 
 /// Longest line a reader accepts, in bytes (the header carries the whole
 /// scenario, which validation bounds well below this).
@@ -141,10 +145,33 @@ pub struct Event {
     pub text: String,
 }
 
+impl Event {
+    /// The journal's record of a world journal entry, written at `wall_ms`.
+    pub fn of(e: &gameday_sim::world::journal::Entry, wall_ms: u64) -> Event {
+        Event {
+            at_ms: e.at.as_millis(),
+            wall_ms,
+            actor: e.actor.to_string(),
+            event: serde_json::to_value(e.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            text: e.text.clone(),
+        }
+    }
+
+    /// Whether it records the same event as `other` (wall times aside).
+    pub fn same_as(&self, other: &Event) -> bool {
+        (self.at_ms, &self.actor, &self.event, &self.text)
+            == (other.at_ms, &other.actor, &other.event, &other.text)
+    }
+}
+
 impl Request {
     /// The journal's record of `req`, answered with `status` at virtual
     /// time `at_ms` and wall time `wall_ms`. A body over [`MAX_BODY`] is
-    /// cut there (the fakes refuse such bodies before they act on them).
+    /// kept only up to it: a replay of that request then answers
+    /// differently and says where (the fakes do not cap bodies yet).
     pub fn of(
         fake: &str,
         player: Option<&str>,

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{Header, Line, FORMAT, MAX_LINE, VERSION};
+use super::{Header, Line, FORMAT, MAX_JOURNAL_BYTES, MAX_LINE, VERSION};
 
 /// A journal read back.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,15 @@ pub enum JournalError {
 /// Reads the journal at `path`.
 pub fn read(path: &Path) -> Result<Journal, JournalError> {
     let file = path.display().to_string();
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if len > MAX_JOURNAL_BYTES {
+        return Err(JournalError::Io {
+            file,
+            reason: format!(
+                "{len} bytes, over the limit of {MAX_JOURNAL_BYTES} bytes for a journal (hint: is this a drill journal?)"
+            ),
+        });
+    }
     let text = std::fs::read(path).map_err(|e| JournalError::Io {
         file: file.clone(),
         reason: e.to_string(),

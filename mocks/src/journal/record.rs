@@ -71,14 +71,7 @@ impl Recorder {
         let entries = world.journal().entries();
         let wall = (self.wall_ms)();
         for e in &entries[st.cursor.min(entries.len())..] {
-            let line = Line::Event(Event {
-                at_ms: e.at.as_millis(),
-                wall_ms: wall,
-                actor: e.actor.to_string(),
-                event: event_name(e.kind),
-                text: e.text.clone(),
-            });
-            self.write(st, &line);
+            self.write(st, &Line::Event(Event::of(e, wall)));
         }
         st.cursor = entries.len();
     }
@@ -116,12 +109,4 @@ impl Recorder {
         };
         self.write(&mut st, &line);
     }
-}
-
-/// The name of an entry's kind as the journal writes it (`alert_firing`).
-pub fn event_name(kind: gameday_sim::world::journal::EntryKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }

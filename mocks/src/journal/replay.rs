@@ -13,7 +13,6 @@ use gameday_sim::scenario::{self, Scenario};
 use gameday_sim::score::Score;
 use gameday_sim::strategy::Ended;
 use gameday_sim::time::SimTime;
-use gameday_sim::world::journal::Entry;
 use gameday_sim::world::World;
 use sha2::{Digest, Sha256};
 
@@ -118,18 +117,6 @@ fn acted(r: &Request) -> bool {
     r.status < 400 && r.method != "GET" && r.method != "HEAD" && r.fake != "prometheus" && !control
 }
 
-fn event_of(e: &Entry) -> (u64, String, String, String) {
-    let kind = serde_json::to_value(e.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    (e.at.as_millis(), e.actor.to_string(), kind, e.text.clone())
-}
-
-fn journaled(e: &Event) -> (u64, String, String, String) {
-    (e.at_ms, e.actor.clone(), e.event.clone(), e.text.clone())
-}
-
 /// A drill's world rebuilt from its journal, up to its last line, with
 /// the events checked: what [`replay`] scores and `--resume` goes on from.
 pub struct Rebuilt {
@@ -206,34 +193,41 @@ pub fn rebuild(journal: &Journal) -> Result<Rebuilt, ReplayError> {
     }
     let _ = world.advance_to(SimTime::from_millis(end.as_ref().map_or(last, |e| e.0)));
     // The world must have said what the drill's world said, up to the end.
-    let replayed: Vec<_> = world.journal().entries().iter().map(event_of).collect();
+    let replayed: Vec<Event> = world
+        .journal()
+        .entries()
+        .iter()
+        .map(|e| Event::of(e, 0))
+        .collect();
     if end.is_some() && replayed.len() > events.len() {
         return Err(ReplayError::Diverged {
             line: journal.lines.len() + 1,
             what: format!(
-                "the replay has {} more events than the drill journaled, from {:?}",
+                "the replay has {} more events than the drill journaled, from `{}`",
                 replayed.len() - events.len(),
-                replayed[events.len()]
+                replayed[events.len()].text
             ),
         });
     }
     for (k, (number, e)) in events.iter().enumerate() {
         match replayed.get(k) {
-            Some(got) if *got == journaled(e) => {}
+            Some(got) if got.same_as(e) => {}
             Some(got) => {
                 return Err(ReplayError::Diverged {
                     line: *number,
                     what: format!(
-                        "the drill journaled {:?}, the replay {:?}",
-                        journaled(e),
-                        got
+                        "the drill journaled `{}` at {} ms, the replay `{}` at {} ms",
+                        e.text, e.at_ms, got.text, got.at_ms
                     ),
                 })
             }
             None => {
                 return Err(ReplayError::Diverged {
                     line: *number,
-                    what: format!("the drill journaled {:?}, the replay nothing", journaled(e)),
+                    what: format!(
+                        "the drill journaled `{}` at {} ms, the replay nothing",
+                        e.text, e.at_ms
+                    ),
                 })
             }
         }

@@ -38,17 +38,7 @@ fn scripted_drill() -> (String, String) {
     let wall = |at: SimTime| 1_764_680_400_000 + at.as_millis() / 60;
     let journal_events = |world: &World<'_>, lines: &mut Vec<Line>, seen: &mut usize| {
         for e in &world.journal().entries()[*seen..] {
-            lines.push(Line::Event(Event {
-                at_ms: e.at.as_millis(),
-                wall_ms: wall(e.at),
-                actor: e.actor.to_string(),
-                event: serde_json::to_value(e.kind)
-                    .unwrap()
-                    .as_str()
-                    .unwrap()
-                    .into(),
-                text: e.text.clone(),
-            }));
+            lines.push(Line::Event(Event::of(e, wall(e.at))));
         }
         *seen = world.journal().entries().len();
     };
