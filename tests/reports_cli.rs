@@ -27,7 +27,7 @@ fn should_render_a_comparison_in_every_format() {
     for (format, expect) in [
         ("table", "MTTR min (95% CI)"),
         ("markdown", "| strategy | restored | MTTR min (95% CI) |"),
-        ("json", "\"schema_version\": 3"),
+        ("json", "\"schema_version\": 4"),
         ("html", "<!DOCTYPE html>"),
         (
             "junit",
@@ -46,7 +46,7 @@ fn should_render_a_replay_in_every_format() {
         ("text", "friday-cascade · strategy rollback · seed 2"),
         ("table", "friday-cascade · strategy rollback · seed 2"),
         ("markdown", "# friday-cascade · strategy rollback · seed 2"),
-        ("json", "\"schema_version\": 3"),
+        ("json", "\"schema_version\": 4"),
         ("html", "<svg"),
         (
             "junit",

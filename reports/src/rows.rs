@@ -167,7 +167,8 @@ pub(crate) fn scenario_tables(sc: &ScenarioSummary) -> Vec<Table> {
                         Some(p) => format!("{} ({p})", f.service),
                         None => f.service.clone(),
                     },
-                    seconds(f.onset_seconds),
+                    f.onset_seconds
+                        .map_or_else(|| "on injection".into(), seconds),
                     f.effect.clone(),
                     f.origin.replace('_', " "),
                     f.guarded_by.clone().unwrap_or_else(|| "-".into()),

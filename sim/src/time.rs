@@ -147,6 +147,32 @@ impl WallClock {
             .checked_add(span)
             .unwrap_or(jiff::civil::DateTime::MAX)
     }
+    /// The moment `text` names, after the start: a clock time like 17:30
+    /// or 17:30:15 (on the start's day, or the next day if earlier than
+    /// the start), or an offset like +45m. The error says what was wrong
+    /// and shows both forms.
+    pub fn moment(&self, text: &str) -> Result<SimDuration, String> {
+        let text = text.trim();
+        if let Some(offset) = text.strip_prefix('+') {
+            return humantime::parse_duration(offset.trim())
+                .map(|d| SimDuration::from_millis(d.as_millis().min(u64::MAX as u128) as u64))
+                .map_err(|e| {
+                    format!("cannot read `{text}`: {e} (hint: a clock time like 17:30 or an offset like +45m)")
+                });
+        }
+        let time: jiff::civil::Time = text.parse().map_err(|e| {
+            format!("cannot read `{text}` as a clock time: {e} (hint: 17:30, 17:30:15 or +45m)")
+        })?;
+        let mut when = self.start.date().to_datetime(time);
+        if when < self.start {
+            when = when
+                .checked_add(jiff::Span::new().days(1))
+                .map_err(|e| e.to_string())?;
+        }
+        let ms = self.start.duration_until(when).as_millis().max(0);
+        Ok(SimDuration::from_millis(ms as u64))
+    }
+
     /// "Fri 16:47:00"
     pub fn label(&self, t: SimTime) -> String {
         self.at(t).strftime("%a %H:%M:%S").to_string()

@@ -59,9 +59,11 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
 pub fn score(args: ScoreArgs) -> Result<(), Failure> {
     let j = read(&args.journal)?;
     let r = replayed(&args.journal, &j)?;
-    let sc = r.scenario;
     let seed = j.header.seed;
-    // Every strategy on the drill's seed: the same world.
+    // Every strategy on the drill's seed: the same world, with the twists
+    // the facilitator injected where they were injected.
+    let twisted = with_twists(r.scenario, &r.world);
+    let sc = &twisted;
     let policies = all_policies(sc);
     let mut names: Vec<&str> = vec![TEAM];
     names.extend(policies.iter().map(|p| p.name.as_str()));
@@ -88,6 +90,18 @@ pub fn score(args: ScoreArgs) -> Result<(), Failure> {
     }
     let runbook = runbook_text(&r, args.format == crate::cli::CompareFormat::Markdown);
     super::report::emit_compare_with(sc, &report, args.format, &args.report, Some(&runbook))
+}
+
+/// `sc` with every optional fault the drill's facilitator injected
+/// scheduled where it started in the team's world.
+fn with_twists(
+    sc: &gameday_sim::scenario::Scenario,
+    world: &gameday_sim::world::World<'_>,
+) -> gameday_sim::scenario::Scenario {
+    sc.fault_ids()
+        .filter(|&f| sc.fault(f).onset == gameday_sim::scenario::Onset::OnInjection)
+        .filter_map(|f| world.fault_onset(f).map(|at| (f, at)))
+        .fold(sc.clone(), |acc, (f, at)| acc.with_injected(f, at))
 }
 
 /// The team's runbook check, as `gameday run` prints one (in a code block

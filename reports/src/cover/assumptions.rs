@@ -93,7 +93,10 @@ fn fault_words(f: &FaultInfo) -> String {
             .map(|g| format!(", guarded by flag {g}"))
             .unwrap_or_default(),
         f.effect,
-        seconds(f.onset_seconds),
+        f.onset_seconds.map_or_else(
+            || "the moment a drill's facilitator injects it (optional)".into(),
+            seconds
+        ),
         if f.origin == "last_release" {
             "came with the last release"
         } else {

@@ -1,6 +1,11 @@
 //! The comparison of several strategies over many seeds, as JSON.
 //!
-//! Schema version 3. Changes from version 2:
+//! Schema version 4: a fault's `onset_seconds` in `scenario_summary` is
+//! `null` for an optional fault (a drill's twist, dormant until a
+//! facilitator injects it; `gameday score` reports an injected one with
+//! the moment it started).
+//!
+//! Version 3 changed from version 2:
 //! - per strategy, what the numbers cover: `counted_runs` and `outcomes`
 //!   (no impact, restored, not restored, stopped, not applicable, failed;
 //!   they add up to `runs`); `applicable_runs` now includes failed
@@ -33,7 +38,7 @@ use serde::Serialize;
 use super::{Origin, ScenarioSummary};
 
 /// Version of the compare JSON document.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Quantiles the MTTR distribution is published at: 0%, 5%, ..., 100%.
 pub const MTTR_QUANTILE_STEPS: usize = 20;

@@ -1,7 +1,7 @@
 //! One replay as JSON: the score, the timeline, and each service's requests
 //! and errors per scrape interval.
 //!
-//! Schema version 3. Apart from `schema_version`, `series`,
+//! Schema version 4. Apart from `schema_version`, `series`,
 //! `scenario_summary`, `origin` and `command`, the fields are exactly those
 //! `gameday run --format json` printed before it had a schema.
 //!
@@ -10,6 +10,10 @@
 //! replays this report); `scenario_summary` gains `team_timings`, `risk`
 //! and, per fault, `guarded_by`, `irreversible`, `fix_touches` and
 //! `calm_fix_touches`.
+//!
+//! Changes from version 3: a fault's `onset_seconds` in
+//! `scenario_summary` is `null` for an optional fault (a drill's twist,
+//! dormant until a facilitator injects it).
 //!
 //! Changes from version 2: `runbook`, the runbook check (rules with a
 //! verdict, a reason and the deciding journal line; page to first move).
@@ -26,7 +30,7 @@ use serde::Serialize;
 use super::{Origin, ScenarioSummary};
 
 /// Version of the run JSON document.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// One replay of one strategy on one seed.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]

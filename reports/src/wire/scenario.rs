@@ -130,8 +130,9 @@ pub struct FaultInfo {
     pub name: String,
     pub service: String,
     pub path: Option<String>,
-    /// Seconds after the start.
-    pub onset_seconds: f64,
+    /// Seconds after the start; `null` for an optional fault, dormant
+    /// until a drill's facilitator injects it.
+    pub onset_seconds: Option<f64>,
     /// What it does, in words, e.g. "15% of requests fail".
     pub effect: String,
     /// `last_release` (a rollback cures it) or `predates`.
@@ -216,7 +217,7 @@ impl ScenarioSummary {
                     name: f.name.clone(),
                     service: name(f.service),
                     path: f.path.clone(),
-                    onset_seconds: (f.onset - SimTime::START).as_secs_f64(),
+                    onset_seconds: f.onset.at().map(|t| (t - SimTime::START).as_secs_f64()),
                     effect: f.effect.to_string(),
                     origin: match f.origin {
                         FaultOrigin::LastRelease => "last_release",

@@ -41,7 +41,7 @@ pub(crate) fn one_service() -> Scenario {
         flags: vec![],
         faults: vec![Fault {
             name: "crash".into(),
-            onset: SimTime::START,
+            onset: crate::scenario::Onset::At(SimTime::START),
             service: ServiceId(0),
             path: None,
             effect: Effect::Crash,

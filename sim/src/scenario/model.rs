@@ -111,6 +111,21 @@ impl Scenario {
     pub fn fault_ids(&self) -> impl Iterator<Item = FaultId> + '_ {
         (0..self.faults.len() as u32).map(FaultId)
     }
+    /// The fault named `name`.
+    pub fn fault_by_name(&self, name: &str) -> Option<FaultId> {
+        self.faults
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| FaultId(i as u32))
+    }
+    /// The scenario with optional fault `fault` scheduled at `at`: what a
+    /// drill's facilitator injected, for the strategies to face the same
+    /// twist when a drill is scored.
+    pub fn with_injected(&self, fault: FaultId, at: SimTime) -> Scenario {
+        let mut sc = self.clone();
+        sc.faults[fault.index()].onset = Onset::At(at);
+        sc
+    }
     /// The flag guarding `path` of `service`, if any.
     pub fn flag_guarding(&self, service: ServiceId, path: &str) -> Option<FlagId> {
         self.flags
@@ -268,11 +283,32 @@ pub enum Component {
     Library(LibraryId),
 }
 
+/// When a fault starts to bite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Onset {
+    /// At this moment of every replay.
+    At(SimTime),
+    /// Only when a drill's facilitator injects it (an optional fault, a
+    /// game master's twist): dormant in sweeps, replays and strategies'
+    /// runs until then.
+    OnInjection,
+}
+
+impl Onset {
+    /// The moment, for a fault that has one.
+    pub fn at(self) -> Option<SimTime> {
+        match self {
+            Onset::At(t) => Some(t),
+            Onset::OnInjection => None,
+        }
+    }
+}
+
 /// An injected fault: the incident's root cause.
 #[derive(Debug, Clone)]
 pub struct Fault {
     pub name: String,
-    pub onset: SimTime,
+    pub onset: Onset,
     pub service: ServiceId,
     /// The code path it lives on, if it is narrower than the whole service.
     pub path: Option<String>,

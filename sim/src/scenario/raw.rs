@@ -172,8 +172,13 @@ pub(crate) enum RawOrigin {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFault {
     pub name: String,
-    /// When it starts, after the scenario's start.
-    pub onset: RawDuration,
+    /// When it starts, after the scenario's start (not for an optional fault).
+    #[serde(default)]
+    pub onset: Option<RawDuration>,
+    /// A twist a drill's facilitator may inject at a moment of their
+    /// choosing (`POST /gameday/v1/inject`); dormant everywhere else.
+    #[serde(default)]
+    pub optional: bool,
     pub service: String,
     /// The code path it lives on (a flag guarding this path contains it).
     #[serde(default)]

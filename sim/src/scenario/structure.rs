@@ -558,7 +558,7 @@ mod tests {
     fn should_report_structural_errors_of_every_section_together() {
         let text = friday_with(&[
             ("    rps: 12 ", "    rps: twelve "),
-            ("    onset: 0s\n", ""),
+            ("    onset: 0s\n", "    onset: [0s]\n"),
             ("  acknowledge: {", "  acknowlege: {"),
             ("    review: 0.35 ", "    review: [0.35] "),
             (
@@ -575,9 +575,9 @@ mod tests {
                 "invalid type",
             ),
             (
-                line_of(&text, "- name: payment-v2-declines"),
-                "faults[0]",
-                "missing field `onset`",
+                line_of(&text, "onset: [0s]"),
+                "faults[0].onset",
+                "invalid type",
             ),
             (
                 line_of(&text, "acknowlege:"),

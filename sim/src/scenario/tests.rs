@@ -39,7 +39,10 @@ fn embedded_scenario_is_valid() {
         Some("payment_processing_v2")
     );
     assert!(matches!(sc.faults[0].fix_touches[0], Component::Library(_)));
-    assert_eq!(sc.clock.label(sc.faults[0].onset), "Fri 16:47:00");
+    assert_eq!(
+        sc.clock.label(sc.faults[0].onset.at().unwrap()),
+        "Fri 16:47:00"
+    );
     assert_eq!(sc.policies.len(), 2);
 }
 
@@ -47,6 +50,18 @@ fn embedded_scenario_is_valid() {
 fn every_problem_is_located_and_explained() {
     // (edit from, edit to, expected message part, line containing)
     let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "    optional: true\n",
+            "    optional: true\n    onset: 1h\n",
+            "an optional fault has no onset",
+            "onset: 1h",
+        ),
+        (
+            "    onset: 0s\n",
+            "",
+            "missing field `onset`",
+            "name: payment-v2-declines",
+        ),
         (
             "callee: login, coupling: 0.3",
             "callee: logon, coupling: 0.3",

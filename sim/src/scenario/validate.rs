@@ -424,7 +424,26 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                 format!("duplicate fault name `{}`", f.name),
             );
         }
-        let onset = cx.duration(&format!("{p}.onset"), &f.onset);
+        let onset = match (&f.onset, f.optional) {
+            (Some(d), false) => cx.duration(&format!("{p}.onset"), d).map(Some),
+            (None, true) => Some(None),
+            (Some(_), true) => {
+                cx.err_hint(
+                    &format!("{p}.onset"),
+                    "an optional fault has no onset",
+                    "it starts when a drill's facilitator injects it; drop `onset` or `optional: true`",
+                );
+                None
+            }
+            (None, false) => {
+                cx.err_hint(
+                    &format!("{p}.onset"),
+                    "missing field `onset`",
+                    "when the fault starts after the scenario's start, e.g. `onset: 0s`; or `optional: true` for a twist a drill's facilitator injects",
+                );
+                None
+            }
+        };
         let service = cx.service(&format!("{p}.service"), &f.service);
         let effect = cx.effect(&format!("{p}.effect"), &f.effect);
         let touches = |cx: &mut Ctx<'_>, key: &str, list: &Option<Vec<String>>| -> Vec<Component> {
@@ -455,7 +474,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
             some => touches(cx, "calm_fix_touches", some),
         };
         if let (Some(onset), Some(service), Some(effect)) = (onset, service, effect) {
-            if let Some(h) = horizon {
+            if let (Some(h), Some(onset)) = (horizon, onset) {
                 if onset >= h {
                     cx.err(
                         &format!("{p}.onset"),
@@ -471,7 +490,10 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
             });
             faults.push(Fault {
                 name: f.name.clone(),
-                onset: SimTime::START + onset,
+                onset: match onset {
+                    Some(d) => Onset::At(SimTime::START + d),
+                    None => Onset::OnInjection,
+                },
                 service,
                 path: f.path.clone(),
                 effect,

@@ -385,6 +385,10 @@ impl World<'_> {
     pub(crate) fn faults_cured(&self) -> bool {
         let sc = self.scenario();
         sc.fault_ids().all(|f| {
+            if self.fault_onset(f).is_none() {
+                // Dormant: an optional fault nobody injected.
+                return true;
+            }
             let d = crate::world::code::DefectId(f.index() as u32);
             let defect = &self.defects[d.index()];
             if let Some(damage) = self.damage_of[f.index()] {

@@ -113,7 +113,11 @@ pub fn check(world: &World<'_>) -> RunbookCheck {
     let entries = world.journal().entries();
     let first = first_move(entries);
     // The runbook's order, for the incident's first fault.
-    let fault = sc.fault_ids().min_by_key(|&f| (sc.fault(f).onset, f));
+    let fault = sc
+        .fault_ids()
+        .filter_map(|f| world.fault_onset(f).map(|at| (at, f)))
+        .min()
+        .map(|(_, f)| f);
     let expected = fault.map(|f| {
         let fault = sc.fault(f);
         if fault.guarded_by.is_some() {

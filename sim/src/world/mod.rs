@@ -158,6 +158,10 @@ pub struct World<'s> {
     data_defects: Vec<Vec<DefectId>>,
     /// Per fault, the damaged data its code writes (irreversible faults).
     pub(crate) damage_of: Vec<Option<DefectId>>,
+    /// Per fault, when it starts: the scenario's onset, or for an optional
+    /// fault the moment a facilitator injected it (`None`: dormant, not
+    /// part of this incident).
+    pub(crate) onsets: Vec<Option<SimTime>>,
     loads: Vec<Load>,
     loads_dirty: bool,
     counters: Vec<Vec<Counter>>,
@@ -229,6 +233,7 @@ impl<'s> World<'s> {
             flag_service_up: true,
             data_defects: vec![Vec::new(); n],
             damage_of: Vec::new(),
+            onsets: Vec::new(),
             loads: vec![Load::default(); n],
             loads_dirty: true,
             counters: vec![Vec::new(); n],
@@ -291,7 +296,10 @@ impl<'s> World<'s> {
                 writes: None,
             });
             self.harmful.push(false);
-            self.schedule(f.onset, Event::FaultOnset(fid));
+            if let Some(at) = f.onset.at() {
+                self.schedule(at, Event::FaultOnset(fid));
+            }
+            self.onsets.push(f.onset.at());
         }
         self.damage_of = vec![None; sc.faults.len()];
         for (i, f) in sc.faults.iter().enumerate() {

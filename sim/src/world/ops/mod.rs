@@ -10,6 +10,7 @@
 mod argo;
 mod github;
 mod github_rest;
+mod inject;
 mod people;
 mod prometheus;
 mod unleash;
