@@ -179,6 +179,16 @@ const DRILL_HELP: &str = r#"Pause, resume and end (the gameday control API, BASE
     -d '{"service":"payment"}' \
     http://127.0.0.1:9093/gameday/v1/acknowledge
 
+A twist (the facilitator injects one of the scenario's optional
+faults: now, after a span, or at a clock time):
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" \
+    -d '{"fault":"catalog-db-pool-exhausted","after":"2m"}' \
+    http://127.0.0.1:9093/gameday/v1/inject
+
+Players: each gets a token, printed at the start, and the journal
+names who made each call; --token stays the facilitator's:
+  gameday drill --token "$TOKEN" --player ana --player bo=b0-token
+
 On the drill's terminal: p pauses and resumes, q or Ctrl-C ends.
 
 Query the incident as of now (no --time needed):
@@ -264,9 +274,17 @@ pub struct DrillArgs {
     /// 9090, 4242, 9091, 9092, 9093, 3100]
     #[arg(long)]
     pub port_base: Option<u16>,
-    /// Token mutating calls must carry [default: a random one, printed at start]
+    /// Token mutating calls must carry; with --player, the facilitator's,
+    /// the only one that pauses, resumes, ends and injects [default: a
+    /// random one, printed at start]
     #[arg(long)]
     pub token: Option<String>,
+    /// A player: gets their own token (printed at the start; NAME=TOKEN
+    /// sets it), and the journal names them on each call they make.
+    /// Repeat for each player [default: one player, `team`, who also
+    /// facilitates]
+    #[arg(long, value_name = "NAME[=TOKEN]")]
+    pub player: Vec<String>,
     /// POST every page to this URL in Alertmanager's webhook format (a
     /// failing webhook is reported once, never fatal)
     #[arg(long, value_name = "URL")]

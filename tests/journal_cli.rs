@@ -36,6 +36,7 @@ fn journal(name: &str) -> std::path::PathBuf {
         speed: 1.0,
         strategy: None,
         handover_ms: None,
+        players: Vec::new(),
         started_wall_ms: 1_764_680_400_000,
     })];
     let mut seen = 0;

@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use wiremock::MockServer;
 
 use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
+use crate::serve::argocd_token;
 use crate::sim::SharedWorld;
 use crate::timebase::Timebase;
 
@@ -397,7 +398,9 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     ];
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        let res = handle_in(req, &mut w, &token, &world.timebase());
+        let own = world.caller(req).map(|c| argocd_token(&c.token));
+        let t = own.as_deref().unwrap_or(&token);
+        let res = handle_in(req, &mut w, t, &world.timebase());
         world.record("argocd", req, res.status, &w);
         res
     };

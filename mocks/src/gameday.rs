@@ -10,6 +10,7 @@
 //! | `GET /gameday/v1/diagnose?service=S` | | the diagnosis |
 //! | `POST /gameday/v1/repair` | `{service}` | 204: a repair of the service's damaged data starts (the team's `repair` time); 400 when the scenario has no repair or one is running |
 //! | `POST /gameday/v1/notes` | `{kind: "decision"\|"stop", text}` | 204: the note goes in the journal |
+//! | `POST /gameday/v1/inject` | `{fault, at}` (a clock time like `17:45` or `+40m` from the start), `{fault, after}` (e.g. `"2m"` from now) or `{fault}` (now) | `{fault, at_ms, clock}`: one of the scenario's optional faults starts then; in a drill only the facilitator may |
 //! | `GET /gameday/v1/journal` | | every journal entry so far |
 //!
 //! Over a frozen world virtual time moves only through `wait`, never with
@@ -114,6 +115,7 @@ pub fn handle_in(
                 Err(e) => error(400, &format!("invalid note: {e}")),
             }
         }
+        ("POST", "/gameday/v1/inject") => inject(req, world),
         ("GET", "/gameday/v1/diagnose") => {
             let Some(service) = req
                 .query_pairs()
@@ -140,9 +142,63 @@ pub fn handle_in(
             | "/gameday/v1/diagnose"
             | "/gameday/v1/repair"
             | "/gameday/v1/notes"
+            | "/gameday/v1/inject"
             | "/gameday/v1/journal",
         ) => error(405, "method not allowed"),
         _ => error(404, "not found"),
+    }
+}
+
+/// `POST /gameday/v1/inject {fault, at | after}`: starts one of the
+/// scenario's optional faults at a clock time or offset from the start
+/// (`at`, as `--handover`), after a span from now (`after`), or now.
+fn inject(req: &HttpRequest, world: &mut World<'_>) -> HttpResponse {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        fault: String,
+        #[serde(default)]
+        at: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+    }
+    let body: Body = match serde_json::from_slice(&req.body) {
+        Ok(b) => b,
+        Err(e) => {
+            return error(
+                400,
+                &format!(
+                    "invalid inject request: {e} (hint: {{\"fault\": \"NAME\", \"after\": \"2m\"}})"
+                ),
+            )
+        }
+    };
+    let clock = world.scenario().clock;
+    let at = match (&body.at, &body.after) {
+        (Some(_), Some(_)) => return error(400, "give `at` or `after`, not both"),
+        (Some(at), None) => match clock.moment(at) {
+            Ok(d) => gameday_sim::time::SimTime::START + d,
+            Err(e) => return error(400, &format!("at: {e}")),
+        },
+        (None, Some(after)) => match humantime::parse_duration(after.trim()) {
+            Ok(d) => {
+                world.now() + SimDuration::from_millis(d.as_millis().min(u64::MAX as u128) as u64)
+            }
+            Err(e) => {
+                return error(
+                    400,
+                    &format!("after: cannot read `{after}`: {e} (hint: a span like 90s or 5m)"),
+                )
+            }
+        },
+        (None, None) => world.now(),
+    };
+    match world.inject(&body.fault, at) {
+        Ok(_) => HttpResponse::json(
+            200,
+            &json!({ "fault": body.fault, "at_ms": at.as_millis(), "clock": clock.label(at) }),
+        ),
+        Err(e) => op_error(e),
     }
 }
 
@@ -173,15 +229,19 @@ fn wait(req: &HttpRequest, world: &mut World<'_>) -> HttpResponse {
 /// Mounts the gameday control API on `server`.
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
+        let token = world.token_for(req, &token);
         if let Some(driver) = world.driver() {
-            let ok = authorized(req, &token);
-            if let Some(res) = crate::drill::api::handle(req, &world, driver, ok) {
+            let caller = match world.access() {
+                Some(_) => world.caller(req).map(|c| c.role),
+                None => authorized(req, token).then_some(crate::access::Role::Facilitator),
+            };
+            if let Some(res) = crate::drill::api::handle(req, &world, driver, caller) {
                 world.record("gameday", req, res.status, &world.lock());
                 return res;
             }
         }
         let mut w = world.lock();
-        let res = handle_in(req, &mut w, &token, &world.timebase());
+        let res = handle_in(req, &mut w, token, &world.timebase());
         world.record("gameday", req, res.status, &w);
         res
     };

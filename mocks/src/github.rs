@@ -754,7 +754,7 @@ const ROUTES: [Route; 15] = [
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        let res = handle_in(req, &mut w, &token, &world.timebase());
+        let res = handle_in(req, &mut w, world.token_for(req, &token), &world.timebase());
         world.record("github", req, res.status, &w);
         res
     };

@@ -6,6 +6,7 @@
 //! request to a status and a JSON body, over state that lives in the
 //! simulated world; the wiremock mounting is a thin layer on top.
 
+pub mod access;
 pub mod argocd;
 pub mod client;
 pub mod drill;

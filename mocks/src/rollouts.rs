@@ -365,7 +365,7 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     ];
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        let res = handle(req, &mut w, &token);
+        let res = handle(req, &mut w, world.token_for(req, &token));
         world.record("rollouts", req, res.status, &w);
         res
     };

@@ -12,6 +12,7 @@ use gameday_sim::strategy::Policy;
 use gameday_sim::time::{SimDuration, SimTime};
 use gameday_sim::world::World;
 
+use crate::access::{Access, Credential};
 use crate::drill::Driver;
 use crate::timebase::Timebase;
 
@@ -25,6 +26,8 @@ pub struct SharedWorld {
     driver: Option<Arc<Driver>>,
     /// In a drill with `--journal`, where requests and events are written.
     recorder: Option<Arc<crate::journal::Recorder>>,
+    /// In a drill, who may call (players and the facilitator).
+    access: Option<Arc<Access>>,
 }
 
 impl SharedWorld {
@@ -42,6 +45,7 @@ impl SharedWorld {
             inner: Arc::new(Mutex::new(world)),
             driver: None,
             recorder: None,
+            access: None,
         }
     }
 
@@ -97,13 +101,39 @@ impl SharedWorld {
         self
     }
 
+    /// The same world, called by `access`'s players and facilitator (a
+    /// drill): each fake checks a request against the token of the caller
+    /// it names, and the journal records the caller.
+    pub fn with_access(mut self, access: Arc<Access>) -> Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// The drill's credentials, if it has players.
+    pub fn access(&self) -> Option<&Arc<Access>> {
+        self.access.as_ref()
+    }
+
+    /// The credential `req` names, in a drill (see [`crate::access`]).
+    pub fn caller(&self, req: &crate::http::HttpRequest) -> Option<&Credential> {
+        self.access.as_ref().and_then(|a| a.identify(req))
+    }
+
+    /// The token a fake checks `req` against: its caller's, or the
+    /// session's `token` when it names none (and is refused if it needs
+    /// one).
+    pub fn token_for<'a>(&'a self, req: &crate::http::HttpRequest, token: &'a str) -> &'a str {
+        self.caller(req).map_or(token, |c| c.token.as_str())
+    }
+
     /// The drill's journal, if it keeps one.
     pub fn recorder(&self) -> Option<&Arc<crate::journal::Recorder>> {
         self.recorder.as_ref()
     }
 
-    /// Journals a request `fake` answered, if the drill keeps a journal.
-    /// Call it holding the world's lock (`world` is the locked world).
+    /// Journals a request `fake` answered, with the caller it named, if
+    /// the drill keeps a journal. Call it holding the world's lock
+    /// (`world` is the locked world).
     pub fn record(
         &self,
         fake: &str,
@@ -112,7 +142,8 @@ impl SharedWorld {
         world: &World<'_>,
     ) {
         if let Some(r) = &self.recorder {
-            r.request(fake, req, status, world);
+            let who = self.caller(req).map(|c| c.name.as_str());
+            r.request(fake, who, req, status, world);
         }
     }
 

@@ -57,7 +57,7 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        let res = handle(req, &mut w, &token);
+        let res = handle(req, &mut w, world.token_for(req, &token));
         world.record("unleash", req, res.status, &w);
         res
     };

@@ -15,26 +15,7 @@ use crate::Failure;
 /// Parses `--at`: `HH:MM[:SS]` on the start day (or the next day when
 /// earlier than the start), or `+DURATION` after the start.
 pub fn parse_at(at: &str, sc: &Scenario) -> Result<SimDuration, String> {
-    let at = at.trim();
-    if let Some(offset) = at.strip_prefix('+') {
-        return humantime::parse_duration(offset.trim())
-            .map(|d| SimDuration::from_millis(d.as_millis().min(u64::MAX as u128) as u64))
-            .map_err(|e| {
-                format!("--at: cannot read `{at}`: {e} (hint: a clock time like 17:30 or an offset like +45m)")
-            });
-    }
-    let time: jiff::civil::Time = at.parse().map_err(|e| {
-        format!("--at: cannot read `{at}` as a clock time: {e} (hint: 17:30, 17:30:15 or +45m)")
-    })?;
-    let start = sc.clock.start();
-    let mut when = start.date().to_datetime(time);
-    if when < start {
-        when = when
-            .checked_add(jiff::Span::new().days(1))
-            .map_err(|e| format!("--at: {e}"))?;
-    }
-    let ms = start.duration_until(when).as_millis().max(0);
-    Ok(SimDuration::from_millis(ms as u64))
+    sc.clock.moment(at).map_err(|e| format!("--at: {e}"))
 }
 
 /// A token every fake accepts as given: Argo CD's is built from it as

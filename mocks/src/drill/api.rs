@@ -12,13 +12,17 @@
 //! | `POST /gameday/v1/wait` | 409: the drill's clock runs by itself |
 //! | `GET /gameday/v1/diagnose` | 403: no free answers in a drill |
 //! | `GET /gameday/v1/journal` | the journal without ground truth ([`super::visible`]) |
+//! | `POST /gameday/v1/inject` | the control API injects the twist ([`crate::gameday`]) |
 //!
-//! Every endpoint needs the session's bearer token.
+//! Every endpoint needs a player's or the facilitator's bearer token;
+//! pause, resume, end and inject need the facilitator's (403 for a
+//! player's: the game master runs the clock and the twists).
 
 use serde_json::{json, Value};
 
 use super::driver::{Driver, DriverError};
 use super::visible::visible;
+use crate::access::Role;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::sim::SharedWorld;
 
@@ -59,12 +63,13 @@ fn driver_error(e: DriverError) -> HttpResponse {
 }
 
 /// Answers `req` if it is a drill endpoint; `None` lets the control API
-/// answer it. `authorized` is whether the request carries the token.
+/// answer it. `caller` is the role of the credential the request carries,
+/// if it carries one.
 pub fn handle(
     req: &HttpRequest,
     world: &SharedWorld,
     driver: &Driver,
-    authorized: bool,
+    caller: Option<Role>,
 ) -> Option<HttpResponse> {
     let path = req.path.trim_end_matches('/');
     let known = matches!(
@@ -76,12 +81,29 @@ pub fn handle(
             | "/gameday/v1/wait"
             | "/gameday/v1/diagnose"
             | "/gameday/v1/journal"
+            | "/gameday/v1/inject"
     );
     if !known {
         return None;
     }
-    if !authorized {
+    let Some(role) = caller else {
         return Some(error(401, "missing or wrong bearer token"));
+    };
+    let facilitators = matches!(
+        path,
+        "/gameday/v1/pause" | "/gameday/v1/resume" | "/gameday/v1/end" | "/gameday/v1/inject"
+    );
+    if facilitators && req.method == "POST" && role != Role::Facilitator {
+        return Some(error(
+            403,
+            &format!(
+                "only the facilitator may {} the drill (hint: the facilitator's token is printed at the drill's start)",
+                path.trim_start_matches("/gameday/v1/")
+            ),
+        ));
+    }
+    if path == "/gameday/v1/inject" {
+        return None;
     }
     let ok = |world: &SharedWorld| HttpResponse::json(200, &state_json(world, driver));
     Some(match (req.method.as_str(), path) {

@@ -71,6 +71,10 @@ pub struct Header {
     /// With a takeover: the strategy that played until `handover_ms`.
     pub strategy: Option<String>,
     pub handover_ms: Option<u64>,
+    /// The players' names (`--player`), none when one team played and
+    /// facilitated; their tokens are never written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub players: Vec<String>,
     /// Unix milliseconds when the drill started.
     pub started_wall_ms: u64,
 }

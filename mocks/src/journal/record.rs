@@ -82,14 +82,21 @@ impl Recorder {
         self.sync(&mut st, world);
     }
 
-    /// Writes a request `fake` answered with `status` (after the events
-    /// that came before it).
-    pub fn request(&self, fake: &str, req: &HttpRequest, status: u16, world: &World<'_>) {
+    /// Writes a request `fake` answered with `status` for `player` (after
+    /// the events that came before it).
+    pub fn request(
+        &self,
+        fake: &str,
+        player: Option<&str>,
+        req: &HttpRequest,
+        status: u16,
+        world: &World<'_>,
+    ) {
         let mut st = self.state();
         self.sync(&mut st, world);
         let line = Line::Request(Request::of(
             fake,
-            None,
+            player,
             req,
             status,
             world.now().as_millis(),

@@ -23,6 +23,7 @@ fn header(seed: u64) -> Header {
         speed: 60.0,
         strategy: None,
         handover_ms: None,
+        players: Vec::new(),
         started_wall_ms: 1_764_680_400_000,
     }
 }

@@ -45,14 +45,22 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
             super::mocks::check_token(t)?;
         }
         super::mocks::check_port_base(args.port_base)?;
-        let (world, seed, speed) = resumed(&path)?;
+        let (world, seed, speed, players) = resumed(&path)?;
+        let token = args.token.clone().unwrap_or_else(random_token);
+        // The players of the journal come back, with new tokens unless
+        // given again: a journal keeps no secrets.
+        let players = if args.player.is_empty() {
+            players.into_iter().map(|p| (p, random_token())).collect()
+        } else {
+            parse_players(&args.player)?
+        };
+        let access = access(&token, &players)?;
         return run(
             args,
-            world,
+            world.with_access(access),
             seed,
             speed,
             Some("resumed from its journal".into()),
-            String::new(),
         );
     }
     let sc = load(args.scenario.as_deref())?;
@@ -60,6 +68,7 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
     let token = args.token.clone().unwrap_or_else(random_token);
     super::mocks::check_token(&token)?;
     super::mocks::check_port_base(args.port_base)?;
+    let access = access(&token, &parse_players(&args.player)?)?;
     let mut handover = None;
     let (world, handover_note) = match (&args.strategy, &args.handover) {
         (Some(name), Some(at)) => {
@@ -79,17 +88,53 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
         _ => (SharedWorld::new(sc, seed), None),
     };
     let world = match &args.journal {
-        Some(path) => world.with_recorder(Arc::new(recorder(path, &args, seed, &handover)?)),
+        Some(path) => world.with_recorder(Arc::new(recorder(
+            path,
+            &args,
+            seed,
+            &handover,
+            access.player_names(),
+        )?)),
         None => world,
     };
     let speed = args.speed;
-    run(args, world, seed, speed, handover_note, token)
+    run(args, world.with_access(access), seed, speed, handover_note)
+}
+
+/// `--player NAME[=TOKEN]`s as (name, token), a random token where none
+/// is given.
+fn parse_players(given: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    given
+        .iter()
+        .map(|p| {
+            let (name, token) = match p.split_once('=') {
+                Some((n, t)) => (n.trim().to_string(), t.trim().to_string()),
+                None => (p.trim().to_string(), random_token()),
+            };
+            super::mocks::check_token(&token).map_err(|_| {
+                Failure::input(format!(
+                    "error: --player {name}: a token may hold only letters, digits, `-` and `_` (at most 256) (hint: --player {name}=s3cret)"
+                ))
+            })?;
+            Ok((name, token))
+        })
+        .collect()
+}
+
+/// The drill's credentials: the facilitator's `token` and the players'.
+fn access(
+    token: &str,
+    players: &[(String, String)],
+) -> Result<Arc<gameday_mocks::access::Access>, Failure> {
+    gameday_mocks::access::Access::with_players(token, players)
+        .map(Arc::new)
+        .map_err(|e| Failure::input(format!("error: {e}")))
 }
 
 /// A drill rebuilt from its journal at `path`, writing on to it.
 fn resumed(
     path: &std::path::Path,
-) -> Result<(SharedWorld, u64, gameday_mocks::drill::Speed), Failure> {
+) -> Result<(SharedWorld, u64, gameday_mocks::drill::Speed, Vec<String>), Failure> {
     use gameday_mocks::journal::{self, replay, JournalWriter, Line, Recorder};
     let j = journal::read(path).map_err(|e| Failure::input(format!("error: {e}")))?;
     if let Some(Line::End { reason, .. }) = j.lines.iter().find(|l| matches!(l, Line::End { .. })) {
@@ -116,7 +161,7 @@ fn resumed(
         .map_err(|e| Failure::input(format!("error: {}: speed: {e}", path.display())))?;
     let world = SharedWorld::of(rebuilt.world)
         .with_recorder(Arc::new(Recorder::new(writer, events, unix_ms)));
-    Ok((world, j.header.seed, speed))
+    Ok((world, j.header.seed, speed, j.header.players.clone()))
 }
 
 /// Runs a drill on `world` until it ends, then scores it.
@@ -126,13 +171,12 @@ fn run(
     seed: u64,
     speed: gameday_mocks::drill::Speed,
     handover_note: Option<String>,
-    token: String,
 ) -> Result<(), Failure> {
-    let token = if token.is_empty() {
-        args.token.clone().unwrap_or_else(random_token)
-    } else {
-        token
-    };
+    let access = world
+        .access()
+        .cloned()
+        .ok_or_else(|| Failure::runtime("error: a drill's world has its credentials"))?;
+    let token = access.facilitator().token.clone();
     let step = Driver::default_step(&world);
     let driver = Arc::new(Driver::start(&world, Arc::new(SystemClock), speed, step));
     let world = world.with_driver(driver.clone());
@@ -156,7 +200,7 @@ fn run(
     let redraw = tty && !args.quiet;
     println!(
         "{}",
-        banner(&world, seed, &running, &token, handover_note.as_deref())
+        banner(&world, seed, &running, &access, handover_note.as_deref())
     );
 
     // Pages: from the driver thread to the printer (and the webhook).
@@ -353,9 +397,10 @@ fn banner(
     world: &SharedWorld,
     seed: u64,
     running: &[Running],
-    token: &str,
+    access: &gameday_mocks::access::Access,
     handover: Option<&str>,
 ) -> String {
+    let token = access.facilitator().token.as_str();
     let w = world.lock();
     let sc = w.scenario();
     let speed = world
@@ -374,7 +419,15 @@ fn banner(
     if let Some(h) = handover {
         let _ = writeln!(out, "{h}");
     }
-    let _ = writeln!(out, "token: {token}");
+    let players = &access.credentials()[1..];
+    if players.is_empty() {
+        let _ = writeln!(out, "token: {token}");
+    } else {
+        let _ = writeln!(out, "facilitator token: {token}");
+        for p in players {
+            let _ = writeln!(out, "player {} token: {}", p.name, p.token);
+        }
+    }
     let _ = writeln!(out);
     for r in running {
         let _ = writeln!(out, "{:<11} {}", r.fake.name(), url(running, r.fake));
@@ -456,6 +509,7 @@ fn recorder(
     args: &DrillArgs,
     seed: u64,
     handover: &Option<(String, u64)>,
+    players: Vec<String>,
 ) -> Result<gameday_mocks::journal::Recorder, Failure> {
     use gameday_mocks::journal::{
         replay::sha256_hex, Header, JournalWriter, Recorder, FORMAT, VERSION,
@@ -479,6 +533,7 @@ fn recorder(
         speed: args.speed.get(),
         strategy: handover.as_ref().map(|h| h.0.clone()),
         handover_ms: handover.as_ref().map(|h| h.1),
+        players,
         started_wall_ms: unix_ms(),
     };
     let writer = JournalWriter::create(path, &header).map_err(|e| {
