@@ -278,8 +278,11 @@ fn webhook_receiver() -> (String, std::thread::JoinHandle<String>) {
 fn should_hand_the_strategys_incident_over_at_the_handover() {
     let base = free_port_base().to_string();
     let (hook, received) = webhook_receiver();
+    let journal = temp_journal("takeover.jsonl");
     let o = common::gameday(&[
         "drill",
+        "--journal",
+        journal.to_str().unwrap(),
         "--page-webhook",
         &hook,
         "--strategy",
@@ -310,6 +313,26 @@ fn should_hand_the_strategys_incident_over_at_the_handover() {
         .as_str()
         .unwrap()
         .ends_with('Z'));
+    // The takeover journal replays: the strategy's part is played again to
+    // the handover, and the score is the drill's.
+    let mttr = |text: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with("MTTR "))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(!mttr(&out).is_empty(), "{out}");
+    let j = journal.to_str().unwrap();
+    let r = common::gameday(&["replay", j]);
+    assert!(r.status.success(), "{}", common::stderr(&r));
+    let replayed = common::stdout(&r);
+    assert_eq!(mttr(&replayed), mttr(&out), "{replayed}");
+    assert!(replayed.contains("merged"), "the strategy's PR: {replayed}");
+    let a = common::gameday(&["replay", j, "--format", "json"]);
+    let b = common::gameday(&["replay", j, "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout, "byte-identical");
+    let s = common::gameday(&["score", j]);
+    assert!(s.status.success(), "{}", common::stderr(&s));
 }
 
 /// A request with Unleash's raw-token authorization.

@@ -33,6 +33,24 @@ pub fn handed_over(
         ));
     }
     let scenario: &'static Scenario = Box::leak(Box::new(scenario));
+    let (world, ended) = handed_over_world(scenario, seed, at, policy)?;
+    Ok((SharedWorld::of(world), ended))
+}
+
+/// [`handed_over`] on a scenario that lives as long as the world: what a
+/// replay of a takeover journal rebuilds before the people's requests.
+pub fn handed_over_world(
+    scenario: &'static Scenario,
+    seed: u64,
+    at: SimDuration,
+    policy: &Policy,
+) -> Result<(World<'static>, Ended), String> {
+    if at >= scenario.horizon {
+        return Err(format!(
+            "--handover is {at} after the start, past the scenario's horizon ({})",
+            scenario.horizon
+        ));
+    }
     let mut world = World::new(scenario, seed);
     let handover = SimTime::START + at;
     let ended = {
@@ -48,7 +66,7 @@ pub fn handed_over(
     if world.now() < handover {
         let _ = world.advance_to(handover);
     }
-    Ok((SharedWorld::of(world), ended))
+    Ok((world, ended))
 }
 
 /// The in-process control plane, closed at the handover.

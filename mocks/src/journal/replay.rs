@@ -12,11 +12,12 @@ use gameday_sim::engine::conclude;
 use gameday_sim::scenario::{self, Scenario};
 use gameday_sim::score::Score;
 use gameday_sim::strategy::Ended;
-use gameday_sim::time::SimTime;
+use gameday_sim::time::{SimDuration, SimTime};
 use gameday_sim::world::World;
 use sha2::{Digest, Sha256};
 
 use super::{Event, Journal, Line, Request};
+use crate::drill::handover::handed_over_world;
 use crate::http::{HttpRequest, HttpResponse};
 
 /// The token a replay signs its requests with (a journal keeps none).
@@ -140,14 +141,27 @@ impl std::fmt::Debug for Rebuilt {
 /// Rebuilds the world of `journal` (see [`Rebuilt`]).
 pub fn rebuild(journal: &Journal) -> Result<Rebuilt, ReplayError> {
     let h = &journal.header;
-    if h.handover_ms.is_some() {
-        return Err(ReplayError::Line {
-            line: 1,
-            reason: "this journal starts with a takeover (`--handover`), which replays do not rebuild yet".into(),
-        });
-    }
     let scenario: &'static Scenario = Box::leak(Box::new(scenario_of(journal)?));
-    let mut world = World::new(scenario, h.seed);
+    let mut world = match (&h.strategy, h.handover_ms) {
+        (None, None) => World::new(scenario, h.seed),
+        // A takeover: the strategy's responders play to the handover
+        // again, as the drill had them play before the people took over.
+        (Some(name), Some(at)) => {
+            let policy = scenario.policy(name).ok_or_else(|| ReplayError::Line {
+                line: 1,
+                reason: format!("the header's strategy `{name}` is not in the scenario"),
+            })?;
+            handed_over_world(scenario, h.seed, SimDuration::from_millis(at), &policy)
+                .map_err(|reason| ReplayError::Line { line: 1, reason })?
+                .0
+        }
+        _ => return Err(ReplayError::Line {
+            line: 1,
+            reason:
+                "the header names a strategy without a handover, or a handover without a strategy"
+                    .into(),
+        }),
+    };
     let mut requests = 0;
     let mut events: Vec<(usize, &Event)> = Vec::new();
     let mut end: Option<(u64, String)> = None;
