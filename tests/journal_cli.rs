@@ -47,7 +47,7 @@ fn journal(name: &str) -> std::path::PathBuf {
         "POST",
         "/api/admin/projects/default/features/payment_processing_v2/environments/production/off",
     );
-    let res = dispatch("unleash", off.clone(), &mut world).unwrap();
+    let res = dispatch("unleash", None, off.clone(), &mut world).unwrap();
     lines.push(Line::Request(Request::of(
         "unleash",
         Some("ana"),

@@ -5,11 +5,15 @@
 //! Bodies carry every field octocrab's models require (api-reference §6.4)
 //! and errors always have a `message`. CI runs are started by labels, as in
 //! the hotfix runbook: `hotfix` or `ci/fast-path` start the fast lane,
-//! `ci/full` the full one. A pull request fixes the culprit its body names
-//! with a `Culprit: N` trailer, else the one failing the most requests.
+//! `ci/full` the full one. A pull request's body says what it changes:
+//! `Fixes: SERVICE[/PATH]` as people write it (the simulation decides
+//! whether that cures), or `Culprit: N` from a tool that ran a diagnosis;
+//! `Reworks: #N` makes it a rework. Outside a drill a body with neither
+//! fixes whatever fails most; a drill refuses it (no free answers).
 
 use gameday_sim::world::{
-    CheckConclusion, OpError, RestPull, ReviewState, World, BASE_SHA, SMOKE_CHECK_NAME,
+    CheckConclusion, NewPull, OpError, PullAim, RestPull, ReviewState, World, BASE_SHA,
+    SMOKE_CHECK_NAME,
 };
 use serde_json::{json, Value};
 use wiremock::MockServer;
@@ -51,24 +55,63 @@ fn op_error(e: OpError) -> HttpResponse {
     res.refusing(&reason)
 }
 
-/// Handles one request against the world. `token` guards mutating calls.
-/// Times are on the scenario's calendar.
-pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResponse {
+/// Handles one request against the world, from `caller`. Times are on
+/// the scenario's calendar.
+pub fn handle(req: &HttpRequest, world: &mut World<'_>, caller: Caller<'_>) -> HttpResponse {
     let tb = Timebase::Scenario(world.scenario().clock);
-    handle_in(req, world, token, &tb)
+    handle_in(req, world, caller, &tb)
+}
+
+/// Whether the fake may answer for the people: a frozen `gameday mocks`
+/// world may (a pull request with no aim fixes what fails most); a drill
+/// may not (the team says what its change does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answers {
+    Free,
+    Drill,
+}
+
+/// Who calls the fake: the token their mutating calls must carry, their
+/// name when a drill knows it (a pull request's author, a review's
+/// reviewer), and whether the fake may answer for them.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub token: &'a str,
+    pub name: Option<&'a str>,
+    pub answers: Answers,
+}
+
+impl<'a> Caller<'a> {
+    /// A caller of a frozen `gameday mocks` world: anonymous, free answers.
+    pub fn frozen(token: &'a str) -> Self {
+        Caller {
+            token,
+            name: None,
+            answers: Answers::Free,
+        }
+    }
+
+    /// A drill's player called `name` (if the drill names its callers).
+    pub fn player(token: &'a str, name: Option<&'a str>) -> Self {
+        Caller {
+            token,
+            name,
+            answers: Answers::Drill,
+        }
+    }
 }
 
 /// Handles one request against the world, stamping times through `tb`.
 pub fn handle_in(
     req: &HttpRequest,
     world: &mut World<'_>,
-    token: &str,
+    caller: Caller<'_>,
     tb: &Timebase,
 ) -> HttpResponse {
     let path = req.path.strip_prefix("/api/v3").unwrap_or(&req.path);
     let seg: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let mutating = !matches!(req.method.as_str(), "GET" | "HEAD");
-    if mutating && !authorized(req, token) {
+    if mutating && !authorized(req, caller.token) {
         return error(401, "Bad credentials");
     }
     let [_repos @ "repos", owner, repo, rest @ ..] = seg.as_slice() else {
@@ -83,7 +126,12 @@ pub fn handle_in(
         ""
     };
     let base = format!("http://{host}{prefix}/repos/{owner}/{repo}");
-    let ctx = Ctx { world, base, tb };
+    let ctx = Ctx {
+        world,
+        base,
+        tb,
+        caller,
+    };
     match (req.method.as_str(), rest) {
         ("POST", ["git", "refs"]) => create_ref(ctx, req),
         ("GET", ["git", "ref", r @ ..]) => get_ref(ctx, &r.join("/")),
@@ -121,6 +169,7 @@ struct Ctx<'a, 'w> {
     world: &'a mut World<'w>,
     base: String,
     tb: &'a Timebase,
+    caller: Caller<'a>,
 }
 
 fn authorized(req: &HttpRequest, token: &str) -> bool {
@@ -209,6 +258,7 @@ fn pull_json(world: &World<'_>, tb: &Timebase, base: &str, p: &RestPull) -> Valu
         "state": if p.open { "open" } else { "closed" },
         "title": p.title,
         "body": p.body,
+        "user": user_json(p.author.as_deref().unwrap_or(ENGINEER)),
         "labels": labels,
         "draft": false,
         "locked": false,
@@ -226,11 +276,15 @@ fn pull_json(world: &World<'_>, tb: &Timebase, base: &str, p: &RestPull) -> Valu
     })
 }
 
-fn label_json(base: &str, name: &str) -> Value {
-    let id = name
-        .bytes()
+/// A stable numeric id for a named object (a label, a user).
+fn id_of(name: &str) -> u64 {
+    name.bytes()
         .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64))
-        % 1_000_000_007;
+        % 1_000_000_007
+}
+
+fn label_json(base: &str, name: &str) -> Value {
+    let id = id_of(name);
     json!({
         "id": id,
         "node_id": format!("LA_{id}"),
@@ -242,18 +296,41 @@ fn label_json(base: &str, name: &str) -> Value {
     })
 }
 
-/// The simulated reviewer a review request goes to.
-fn reviewer_json() -> Value {
+/// The login of the simulated reviewer a review request goes to.
+const REVIEWER: &str = "oncall-reviewer";
+/// The login of the simulated on-call engineer who opens pull requests.
+const ENGINEER: &str = "oncall-engineer";
+
+/// A GitHub user: a drill's player, or one of the simulated people. Every
+/// field octocrab's `Author` requires (api-reference §6.4); a player's
+/// name is URL-safe (see [`crate::access`]).
+fn user_json(login: &str) -> Value {
+    let id = id_of(login);
+    let api = format!("https://api.github.example/users/{login}");
     json!({
-        "login": "oncall-reviewer",
-        "id": 4242,
-        "node_id": "U_4242",
+        "login": login,
+        "id": id,
+        "node_id": format!("U_{id}"),
         "type": "User",
         "site_admin": false,
-        "url": "https://api.github.example/users/oncall-reviewer",
-        "html_url": "https://github.example/oncall-reviewer",
-        "avatar_url": "https://github.example/oncall-reviewer.png",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": format!("https://github.example/{login}"),
+        "avatar_url": format!("https://github.example/{login}.png"),
+        "followers_url": format!("{api}/followers"),
+        "following_url": format!("{api}/following{{/other_user}}"),
+        "gists_url": format!("{api}/gists{{/gist_id}}"),
+        "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{api}/subscriptions"),
+        "organizations_url": format!("{api}/orgs"),
+        "repos_url": format!("{api}/repos"),
+        "events_url": format!("{api}/events{{/privacy}}"),
+        "received_events_url": format!("{api}/received_events"),
     })
+}
+
+fn reviewer_json() -> Value {
+    user_json(REVIEWER)
 }
 
 fn update_pull(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
@@ -296,17 +373,18 @@ fn list_reviews(ctx: Ctx<'_, '_>, n: u32) -> HttpResponse {
     let reviews: Vec<Value> = p
         .reviews
         .iter()
-        .map(|&(id, approved, at)| {
+        .map(|r| {
+            let id = r.id;
             json!({
                 "id": id,
                 "node_id": format!("PRR_{id}"),
-                "user": reviewer_json(),
+                "user": user_json(r.by.as_deref().unwrap_or(REVIEWER)),
                 "body": "",
-                "state": if approved { "APPROVED" } else { "CHANGES_REQUESTED" },
+                "state": if r.approved { "APPROVED" } else { "CHANGES_REQUESTED" },
                 "html_url": format!("{}/pull/{n}#pullrequestreview-{id}", ctx.base),
                 "pull_request_url": format!("{}/pulls/{n}", ctx.base),
                 "commit_id": p.head_sha,
-                "submitted_at": iso(ctx.tb, at),
+                "submitted_at": iso(ctx.tb, r.at),
             })
         })
         .collect();
@@ -365,6 +443,49 @@ fn dispatch(ctx: Ctx<'_, '_>, workflow: &str, req: &HttpRequest) -> HttpResponse
     }
 }
 
+/// The value of a body line `KEY value` (`#` dropped), the first one.
+fn trailer_text<'b>(body: &'b str, key: &str) -> Option<&'b str> {
+    body.lines().find_map(|l| {
+        let v = l.trim().strip_prefix(key)?.trim();
+        Some(v.trim_start_matches('#'))
+    })
+}
+
+fn trailer(body: &str, key: &str) -> Option<u32> {
+    trailer_text(body, key)?.parse().ok()
+}
+
+/// What a pull request's body says it fixes. People write
+/// `Fixes: SERVICE[/PATH]`, the service (and code path) the change
+/// touches; the simulation decides whether that cures anything. Tools
+/// that ran a diagnosis (the HTTP control plane) name it with
+/// `Culprit: N`. Without either, a frozen world aims at whatever fails
+/// most, and a drill refuses: that would be a free answer.
+fn aim_of(body: &str, answers: Answers) -> Result<PullAim<'_>, String> {
+    const HOW: &str = "say what the pull request changes with a body line `Fixes: SERVICE` or `Fixes: SERVICE/PATH` (e.g. `Fixes: payment/charge-v2`)";
+    if let Some(v) = trailer_text(body, "Fixes:") {
+        let (service, path) = match v.split_once('/') {
+            Some((s, p)) => (s.trim(), Some(p.trim()).filter(|p| !p.is_empty())),
+            None => (v.trim(), None),
+        };
+        if service.is_empty() {
+            return Err(format!("`Fixes:` names no service: {HOW}"));
+        }
+        return Ok(PullAim::Changes { service, path });
+    }
+    match (trailer_text(body, "Culprit:"), answers) {
+        (Some(_), Answers::Drill) => Err(format!(
+            "`Culprit:` names a diagnosis, and a drill gives none: {HOW}"
+        )),
+        (Some(v), Answers::Free) => v
+            .parse()
+            .map(PullAim::Culprit)
+            .map_err(|_| format!("`Culprit: {v}` is not a culprit number from a diagnosis")),
+        (None, Answers::Drill) => Err(format!("in a drill, {HOW}")),
+        (None, Answers::Free) => Ok(PullAim::MostDamaging),
+    }
+}
+
 fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
     let body = match body_json(req) {
         Ok(b) => b,
@@ -386,9 +507,20 @@ fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
         );
     };
     let text = body["body"].as_str().unwrap_or("");
+    let aim = match aim_of(text, ctx.caller.answers) {
+        Ok(a) => a,
+        Err(m) => return validation("PullRequest", "body", "invalid", &m),
+    };
+    let pull = NewPull {
+        title,
+        body: text,
+        head,
+        base: base_ref,
+        author: ctx.caller.name,
+    };
     match ctx
         .world
-        .open_pull_request_rest(title, text, head, base_ref)
+        .open_pull_request_rest(pull, aim, trailer(text, "Reworks:"))
     {
         Ok(n) => match ctx.world.rest_pull(n) {
             Ok(p) => HttpResponse::json(201, &pull_json(ctx.world, ctx.tb, &ctx.base, &p))
@@ -397,6 +529,24 @@ fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
         },
         Err(OpError::Invalid(m)) if m.starts_with("head") => {
             validation("PullRequest", "head", "invalid", &m)
+        }
+        Err(OpError::UnknownService(name)) => {
+            let known: Vec<&str> = ctx
+                .world
+                .scenario()
+                .services
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect();
+            validation(
+                "PullRequest",
+                "body",
+                "invalid",
+                &format!(
+                    "`Fixes: {name}`: no service `{name}` (services: {})",
+                    known.join(", ")
+                ),
+            )
         }
         Err(e) => op_error(e),
     }
@@ -494,12 +644,13 @@ fn review(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
         Ok(p) => p,
         Err(e) => return op_error(e),
     };
-    match ctx.world.submit_review(n, approve) {
+    match ctx.world.submit_review(n, approve, ctx.caller.name) {
         Ok(id) => HttpResponse::json(
             200,
             &json!({
                 "id": id,
                 "node_id": format!("PRR_{id}"),
+                "user": user_json(ctx.caller.name.unwrap_or(REVIEWER)),
                 "body": body["body"].as_str().unwrap_or(""),
                 "state": if approve { "APPROVED" } else { "CHANGES_REQUESTED" },
                 "html_url": format!("{}/pull/{n}#pullrequestreview-{id}", ctx.base),
@@ -754,7 +905,12 @@ const ROUTES: [Route; 15] = [
 pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
-        let res = handle_in(req, &mut w, world.token_for(req, &token), &world.timebase());
+        let token = world.token_for(req, &token);
+        let caller = match world.driver() {
+            Some(_) => Caller::player(token, world.caller(req).map(|c| c.name.as_str())),
+            None => Caller::frozen(token),
+        };
+        let res = handle_in(req, &mut w, caller, &world.timebase());
         world.record("github", req, res.status, &w);
         res
     };
@@ -789,7 +945,7 @@ mod tests {
                 r#"{"ref":"refs/heads/fix","sha":"abc"}"#,
             ),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 201, "{}", r.body);
         let r = handle(
@@ -799,7 +955,7 @@ mod tests {
                 r#"{"title":"fix","head":"fix","base":"main"}"#,
             ),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 201, "{}", r.body);
         w
@@ -814,11 +970,131 @@ mod tests {
         .unwrap();
     }
 
+    /// Opens a pull request from a new branch with `body`, as `caller`.
+    fn open(w: &mut World<'_>, branch: &str, body: &str, caller: Caller<'_>) -> HttpResponse {
+        let r = handle(
+            &req(
+                "POST",
+                "/git/refs",
+                &format!(r#"{{"ref":"refs/heads/{branch}","sha":"abc"}}"#),
+            ),
+            w,
+            caller,
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let pull =
+            json!({ "title": "stop the declines", "head": branch, "base": "main", "body": body });
+        handle(&req("POST", "/pulls", &pull.to_string()), w, caller)
+    }
+
+    #[test]
+    fn should_refuse_a_pull_request_that_leans_on_a_free_answer_in_a_drill() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        for (branch, body) in [("a", ""), ("b", "Culprit: 0"), ("c", "Fixes: /charge-v2")] {
+            let r = open(&mut w, branch, body, Caller::player(TOKEN, None));
+            assert_eq!(r.status, 422, "{body}: {}", r.body);
+            let v = r.json_body();
+            assert_eq!(v["errors"][0]["field"], "body", "{v}");
+            assert!(
+                v["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Fixes: payment/charge-v2"),
+                "the message teaches the trailer: {v}"
+            );
+        }
+        assert_eq!(w.changes().len(), 0, "nothing was opened");
+    }
+
+    #[test]
+    fn should_aim_a_pull_request_where_its_body_says_and_let_the_world_decide() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        // The failing path: aimed at the fault in payment's code.
+        let r = open(
+            &mut w,
+            "fix",
+            "Fixes: payment/charge-v2",
+            Caller::player(TOKEN, None),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert!(w.changes()[0].target.is_some());
+        // A healthy service: a real change that aims at nothing.
+        let r = open(&mut w, "guess", "Fixes: email", Caller::player(TOKEN, None));
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(w.changes()[1].target, None, "nothing wrong in email yet");
+        // The wrong path of the failing service aims at nothing either.
+        let r = open(
+            &mut w,
+            "path",
+            "Fixes: payment/refunds",
+            Caller::player(TOKEN, None),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(w.changes()[2].target, None);
+        // The journal shows the team's title, not the simulation's truth.
+        let texts: Vec<&str> = w
+            .journal()
+            .entries()
+            .iter()
+            .map(|e| e.text.as_str())
+            .filter(|t| t.starts_with("opened PR"))
+            .collect();
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(
+            texts.iter().all(|t| t.ends_with(": stop the declines")),
+            "{texts:?}"
+        );
+        // An unknown service is the author's mistake, named.
+        let r = open(
+            &mut w,
+            "typo",
+            "Fixes: paymnet",
+            Caller::player(TOKEN, None),
+        );
+        assert_eq!(r.status, 422, "{}", r.body);
+        let m = r.json_body()["errors"][0]["message"].to_string();
+        assert!(
+            m.contains("no service `paymnet`") && m.contains("payment"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn should_name_a_drills_author_and_reviewer_and_refuse_reviewing_your_own() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(10))
+            .unwrap();
+        let ana = Caller::player(TOKEN, Some("ana"));
+        let r = open(&mut w, "fix", "Fixes: payment/charge-v2", ana);
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.json_body()["user"]["login"], "ana");
+        let approve = r#"{"event":"APPROVE"}"#;
+        let r = handle(&req("POST", "/pulls/1/reviews", approve), &mut w, ana);
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(r.body.contains("Can not approve your own pull request"));
+        let bo = Caller::player(TOKEN, Some("bo"));
+        let r = handle(&req("POST", "/pulls/1/reviews", approve), &mut w, bo);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let reviews = handle(&req("GET", "/pulls/1/reviews", ""), &mut w, bo).json_body();
+        assert_eq!(reviews.as_array().map(Vec::len), Some(1), "{reviews}");
+        assert_eq!(reviews[0]["user"]["login"], "bo");
+        assert_eq!(reviews[0]["state"], "APPROVED");
+        let said = w.journal().entries().last().map(|e| e.text.clone());
+        assert_eq!(said.as_deref(), Some("PR #1 approved by bo"));
+    }
+
     #[test]
     fn should_label_a_pull_request_with_the_apps_it_ships_to() {
         let sc = friday_cascade();
         let mut w = with_pull(&sc);
-        let pull = handle(&req("GET", "/pulls/1", ""), &mut w, TOKEN).json_body();
+        let pull = handle(&req("GET", "/pulls/1", ""), &mut w, Caller::frozen(TOKEN)).json_body();
         let labels: Vec<&str> = pull["labels"]
             .as_array()
             .unwrap()
@@ -830,7 +1106,11 @@ mod tests {
             labels.iter().all(|l| l.starts_with("deploy/")),
             "{labels:?}"
         );
-        let main = handle(&req("GET", "/git/ref/heads/main", ""), &mut w, TOKEN);
+        let main = handle(
+            &req("GET", "/git/ref/heads/main", ""),
+            &mut w,
+            Caller::frozen(TOKEN),
+        );
         assert_eq!(main.json_body()["object"]["sha"], BASE_SHA);
     }
 
@@ -845,18 +1125,27 @@ mod tests {
                 r#"{"reviewers":["x"]}"#,
             ),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(
             r.json_body()["requested_reviewers"][0]["login"],
             "oncall-reviewer"
         );
-        let reviews = handle(&req("GET", "/pulls/1/reviews", ""), &mut w, TOKEN);
+        let reviews = handle(
+            &req("GET", "/pulls/1/reviews", ""),
+            &mut w,
+            Caller::frozen(TOKEN),
+        );
         assert_eq!(reviews.json_body(), json!([]));
         settle(&mut w);
-        let pull = handle(&req("GET", "/pulls/1", ""), &mut w, TOKEN).json_body();
+        let pull = handle(&req("GET", "/pulls/1", ""), &mut w, Caller::frozen(TOKEN)).json_body();
         assert_eq!(pull["requested_reviewers"], json!([]));
-        let reviews = handle(&req("GET", "/pulls/1/reviews", ""), &mut w, TOKEN).json_body();
+        let reviews = handle(
+            &req("GET", "/pulls/1/reviews", ""),
+            &mut w,
+            Caller::frozen(TOKEN),
+        )
+        .json_body();
         let state = reviews[0]["state"].as_str().unwrap();
         assert!(
             state == "APPROVED" || state == "CHANGES_REQUESTED",
@@ -872,41 +1161,41 @@ mod tests {
         handle(
             &req("POST", "/issues/1/labels", r#"{"labels":["ci/full"]}"#),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         settle(&mut w);
         let sha = w.rest_pull(1).unwrap().head_sha;
         let runs = handle(
             &req("GET", &format!("/commits/{sha}/check-runs"), ""),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         let id = runs.json_body()["check_runs"][0]["id"].as_u64().unwrap();
         let r = handle(
             &req("POST", &format!("/check-runs/{id}/rerequest"), ""),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(w.rest_pull(1).unwrap().checks.len(), 2);
         let r = handle(
             &req("POST", "/check-runs/999999/rerequest", ""),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 404);
 
         let r = handle(
             &req("PATCH", "/pulls/1", r#"{"state":"shut"}"#),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 422);
         assert!(r.json_body()["message"].is_string());
         let r = handle(
             &req("PATCH", "/pulls/1", r#"{"state":"closed"}"#),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.json_body()["state"], "closed");
@@ -926,7 +1215,7 @@ mod tests {
                 dispatch,
             ),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 422, "{}", r.body);
         w.merge(1).unwrap();
@@ -937,7 +1226,7 @@ mod tests {
                 dispatch,
             ),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 204, "{}", r.body);
         assert!(r.body.is_empty());
@@ -945,7 +1234,7 @@ mod tests {
         let runs = handle(
             &req("GET", &format!("/commits/{sha}/check-runs"), ""),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         )
         .json_body();
         let smoke = runs["check_runs"]
@@ -958,7 +1247,7 @@ mod tests {
         let r = handle(
             &req("POST", "/actions/workflows/deploy.yml/dispatches", dispatch),
             &mut w,
-            TOKEN,
+            Caller::frozen(TOKEN),
         );
         assert_eq!(r.status, 404);
     }

@@ -65,6 +65,12 @@ async fn should_take_a_pull_request_from_branch_to_merge_with_octocrab() {
         .await
         .expect("pull request opened");
     assert_eq!(pr.number, 1);
+    let author = pr.user.as_ref().map(|u| u.login.as_str());
+    assert_eq!(
+        author,
+        Some("oncall-engineer"),
+        "a full user octocrab parses"
+    );
     let labels = gh
         .issues("acme", "shop")
         .add_labels(pr.number, &["hotfix".to_string()])

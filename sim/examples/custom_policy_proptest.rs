@@ -66,14 +66,16 @@ fn main() {
             let (world, _, _) = engine::replay_world(&sc, &policy, seed);
             prop_assert!(world.in_flight().is_empty(), "{:?}", world.in_flight());
             for (i, change) in world.changes().iter().enumerate() {
-                let Target::Defect(bug) = change.target else {
+                let Some(Target::Defect(bug)) = change.target else {
                     continue;
                 };
                 let shipped = world
                     .deployments()
                     .iter()
                     .filter(|d| d.reached_traffic)
-                    .filter(|d| world.changes()[d.change.index()].target == Target::Defect(bug))
+                    .filter(|d| {
+                        world.changes()[d.change.index()].target == Some(Target::Defect(bug))
+                    })
                     .count();
                 prop_assert!(
                     shipped <= 1,

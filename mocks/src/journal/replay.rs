@@ -83,13 +83,23 @@ pub fn scenario_of(journal: &Journal) -> Result<Scenario, ReplayError> {
     scenario::parse(&source, &h.scenario_text).map_err(|e| ReplayError::Scenario(e.to_string()))
 }
 
-/// Sends `req` to the fake called `fake`, signed as that fake expects.
-pub fn dispatch(fake: &str, req: HttpRequest, world: &mut World<'_>) -> Option<HttpResponse> {
+/// Sends `req` to the fake called `fake`, signed as that fake expects,
+/// from `player` (the caller the journal names, if any).
+pub fn dispatch(
+    fake: &str,
+    player: Option<&str>,
+    req: HttpRequest,
+    world: &mut World<'_>,
+) -> Option<HttpResponse> {
     let bearer =
         |req: HttpRequest, t: &str| req.with_header("authorization", format!("Bearer {t}"));
     Some(match fake {
         "gameday" => crate::gameday::handle(&bearer(req, REPLAY_TOKEN), world, REPLAY_TOKEN),
-        "github" => crate::github::handle(&bearer(req, REPLAY_TOKEN), world, REPLAY_TOKEN),
+        "github" => crate::github::handle(
+            &bearer(req, REPLAY_TOKEN),
+            world,
+            crate::github::Caller::player(REPLAY_TOKEN, player),
+        ),
         "rollouts" => crate::rollouts::handle(&bearer(req, REPLAY_TOKEN), world, REPLAY_TOKEN),
         "argocd" => {
             let t = crate::serve::argocd_token(REPLAY_TOKEN);
@@ -183,7 +193,7 @@ pub fn rebuild(journal: &Journal) -> Result<Rebuilt, ReplayError> {
                     line: number,
                     reason,
                 })?;
-                let Some(res) = dispatch(&r.fake, req, &mut world) else {
+                let Some(res) = dispatch(&r.fake, r.player.as_deref(), req, &mut world) else {
                     return Err(ReplayError::Line {
                         line: number,
                         reason: format!("unknown fake `{}`", r.fake),

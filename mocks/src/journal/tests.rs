@@ -60,7 +60,7 @@ fn scripted_drill() -> (String, String) {
         "POST",
         "/api/admin/projects/default/features/payment_processing_v2/environments/production/off",
     );
-    let res = dispatch("unleash", off.clone(), &mut world).unwrap();
+    let res = dispatch("unleash", Some("ana"), off.clone(), &mut world).unwrap();
     assert_eq!(res.status, 200, "{}", res.body);
     lines.push(Line::Request(Request::of(
         "unleash",

@@ -448,7 +448,7 @@ pub(crate) fn always_regresses(fix_cures: f64) -> Scenario {
 fn most_hotfixes_per_regression(w: &World<'_>) -> usize {
     let mut counts: Vec<(crate::world::code::DefectId, usize)> = Vec::new();
     for d in w.deployments().iter().filter(|d| d.reached_traffic) {
-        if let crate::world::code::Target::Defect(x) = w.changes()[d.change.index()].target {
+        if let Some(crate::world::code::Target::Defect(x)) = w.changes()[d.change.index()].target {
             match counts.iter_mut().find(|c| c.0 == x) {
                 Some(c) => c.1 += 1,
                 None => counts.push((x, 1)),

@@ -11,7 +11,8 @@
 //! - otherwise **the hotfix lane**: the first move is a merged fix;
 //! - **no chained hotfix**: no fix is shipped for a bug another of the
 //!   team's fixes introduced (roll that one back instead);
-//! - **every merged fix approved** by a reviewer before it merged;
+//! - **every merged fix approved** by someone other than its author
+//!   before it merged;
 //! - and a measure, **page to first mitigation**: the first page to the
 //!   team's first move.
 //!
@@ -187,7 +188,7 @@ pub fn check(world: &World<'_>) -> RunbookCheck {
     // No fix for a bug another merged fix introduced.
     let chained = merged.iter().find_map(|&(number, i)| {
         let change = &world.changes[world.prs[i].change.index()];
-        let Target::Defect(d) = change.target else {
+        let Some(Target::Defect(d)) = change.target else {
             return None;
         };
         let DefectOrigin::Change(by) = world.defects[d.index()].origin else {
@@ -219,14 +220,15 @@ pub fn check(world: &World<'_>) -> RunbookCheck {
         },
     });
 
-    // Every merged fix approved before it merged.
+    // Every merged fix approved before it merged, by someone other than
+    // its author (the simulated reviewer is never the author).
     let unapproved = merged.iter().find(|&&(_, i)| {
         let meta = &world.prs[i].meta;
         let merged_at = meta.merged_at.unwrap_or(SimTime::START);
         !meta
             .reviews
             .iter()
-            .any(|&(_, approved, at)| approved && at <= merged_at)
+            .any(|r| r.approved && r.at <= merged_at && (r.by.is_none() || r.by != meta.author))
     });
     rules.push(match (merged.is_empty(), unapproved) {
         (true, _) => Rule {
@@ -238,13 +240,15 @@ pub fn check(world: &World<'_>) -> RunbookCheck {
         (false, None) => Rule {
             rule: "fixes_approved",
             verdict: Verdict::Pass,
-            reason: "every merged fix was approved by a reviewer first".into(),
+            reason: "every merged fix was approved by someone other than its author first".into(),
             evidence: None,
         },
         (false, Some(&(number, _))) => Rule {
             rule: "fixes_approved",
             verdict: Verdict::Fail,
-            reason: format!("PR #{number} merged without an approving review"),
+            reason: format!(
+                "PR #{number} merged without an approving review by someone other than its author"
+            ),
             evidence: merge_line(entries, number).map(evidence),
         },
     });

@@ -99,9 +99,11 @@ pub enum Target {
 pub struct Change {
     /// Pull request number.
     pub number: u32,
-    pub target: Target,
+    /// What it sets out to fix; `None` for a change to a service with
+    /// nothing wrong in its code (people can guess wrong).
+    pub target: Option<Target>,
     /// The defect it aims at (fault's defect, or the regression).
-    pub target_defect: DefectId,
+    pub target_defect: Option<DefectId>,
     pub touches: Vec<Component>,
     /// Services that get a new build when it deploys.
     pub ships_to: Vec<ServiceId>,

@@ -38,9 +38,10 @@ use metrics::{AlertState, Counter, Series};
 use traffic::{add_cause, first_cause, Cause, Cohort, Load, Root};
 
 pub use ops::{
-    AppView, CheckConclusion, CheckView, CulpritKind, CulpritView, Diagnosis, HistoryView, OpError,
-    PullRequestView, Release, RestCheck, RestPull, ReviewState, RolloutView, BASE_SHA,
-    DEPLOY_LABEL_PREFIX, FAST_LANE_LABELS, FULL_LANE_LABEL, SMOKE_CHECK_NAME,
+    AppView, CheckConclusion, CheckView, CulpritKind, CulpritView, Diagnosis, HistoryView, NewPull,
+    OpError, PullAim, PullRequestView, Release, RestCheck, RestPull, Review, ReviewState,
+    RolloutView, BASE_SHA, DEPLOY_LABEL_PREFIX, FAST_LANE_LABELS, FULL_LANE_LABEL,
+    SMOKE_CHECK_NAME,
 };
 
 /// Scrape intervals that share one traffic stream: common random numbers

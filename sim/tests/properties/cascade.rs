@@ -25,7 +25,7 @@ fn should_ship_at_most_the_bound_of_hotfixes_per_regression() {
             let (w, score, _) = gameday_sim::engine::replay_world(&sc, &policy, case.seed);
             let mut per_regression: Vec<(u32, u32)> = Vec::new();
             for d in w.deployments().iter().filter(|d| d.reached_traffic) {
-                if let Target::Defect(x) = w.changes()[d.change.index()].target {
+                if let Some(Target::Defect(x)) = w.changes()[d.change.index()].target {
                     let key = x.index() as u32;
                     match per_regression.iter_mut().find(|e| e.0 == key) {
                         Some(e) => e.1 += 1,

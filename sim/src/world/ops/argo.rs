@@ -165,7 +165,7 @@ impl World<'_> {
                 .defects
                 .iter()
                 .copied()
-                .filter(|&d| !(change.cures && d == change.target_defect))
+                .filter(|&d| !(change.cures && Some(d) == change.target_defect))
                 .collect();
             defects.extend(
                 change

@@ -14,6 +14,16 @@ use crate::world::journal::{Actor, EntryKind};
 use crate::world::traffic::Root;
 use crate::world::World;
 
+/// What a change sets out to do: the target and defect it aims at (none
+/// when people changed a service with nothing wrong in its code), what it
+/// touches, the flag its new code sits behind, and how it is described.
+struct Aim {
+    at: Option<(Target, DefectId)>,
+    touches: Vec<Component>,
+    behind_flag: Option<crate::scenario::FlagId>,
+    summary: String,
+}
+
 impl World<'_> {
     /// Pushes a fix for culprit `culprit` on a branch and opens a pull
     /// request. What the change really does (its latent bugs, whether it
@@ -28,6 +38,13 @@ impl World<'_> {
         culprit: u32,
         rework_of: Option<u32>,
     ) -> Result<PullRequestView, OpError> {
+        let aim = self.aim_at(culprit)?;
+        let number = self.open_change(aim, rework_of, None)?;
+        self.pull_request(number)
+    }
+
+    /// What a fix for culprit `culprit` sets out to change.
+    fn aim_at(&mut self, culprit: u32) -> Result<Aim, OpError> {
         let mut d = DefectId(culprit);
         let mut defect = self
             .defects
@@ -61,12 +78,114 @@ impl World<'_> {
                 None,
             ),
         };
+        Ok(Aim {
+            at: Some((target, d)),
+            touches,
+            behind_flag,
+            summary: self.culprit_summary(d),
+        })
+    }
+
+    /// Opens a pull request that says it changes `service` (on `path`, if
+    /// given), as people write one: the simulation decides what that
+    /// change really does. It aims at the defect in `service`'s code that
+    /// fails the most requests (a fault on another path does not count);
+    /// with none there it changes `service` and cures nothing, carrying
+    /// whatever risk a change to `service` carries. `title` is what the
+    /// journal shows. Returns the pull request's number.
+    pub fn open_pull_request_changing(
+        &mut self,
+        service: &str,
+        path: Option<&str>,
+        rework_of: Option<u32>,
+        title: &str,
+    ) -> Result<u32, OpError> {
+        let s = self.service_named(service)?;
+        let aim = match self.defect_in(s, path) {
+            Some(d) => self.aim_at(d.0)?,
+            None => Aim {
+                at: None,
+                touches: vec![Component::Service(s)],
+                behind_flag: None,
+                summary: format!("a change to {service}"),
+            },
+        };
+        self.open_change(aim, rework_of, Some(title))
+    }
+
+    /// The defect in `s`'s code (on `path`, for a fault with a path) that
+    /// a change to `s` would aim at: one failing requests first, the most
+    /// damaging of those; else one still carried by what `s` runs.
+    fn defect_in(&mut self, s: ServiceId, path: Option<&str>) -> Option<DefectId> {
+        let now = self.now();
+        let mut best: Option<(bool, f64, DefectId)> = None;
+        for i in 0..self.defects.len() {
+            let d = DefectId(i as u32);
+            let defect = &self.defects[i];
+            if defect.host != s || defect.in_data {
+                continue;
+            }
+            if let DefectOrigin::Fault(f) = defect.origin {
+                let on_path = match (path, &self.sc.fault(f).path) {
+                    (Some(want), Some(has)) => want == has,
+                    _ => true,
+                };
+                let started = self.fault_onset(f).is_some_and(|t| t <= now);
+                if !on_path || !started {
+                    continue;
+                }
+            }
+            let carried = self.versions[self.apps[s.index()].stable.index()]
+                .defects
+                .contains(&d);
+            let hurting = self.defect_hurting(d);
+            if !carried && !hurting {
+                continue;
+            }
+            let mut causes = Vec::new();
+            for v in self.sc.service_ids() {
+                causes.extend(self.load(v).by_cause.clone());
+            }
+            let damage: f64 = causes
+                .iter()
+                .filter(|(c, _)| self.defect_of_root(c.root) == Some(d))
+                .map(|(_, p)| *p)
+                .sum();
+            let key = (hurting, damage, d);
+            let better = match &best {
+                None => true,
+                Some((h, p, _)) => (hurting, damage) > (*h, *p),
+            };
+            if better {
+                best = Some(key);
+            }
+        }
+        best.map(|(_, _, d)| d)
+    }
+
+    /// Writes the change `aim` describes and opens its pull request; see
+    /// [`World::open_pull_request`]. Returns its number.
+    fn open_change(
+        &mut self,
+        aim: Aim,
+        rework_of: Option<u32>,
+        title: Option<&str>,
+    ) -> Result<u32, OpError> {
+        let sc = self.sc;
+        let Aim {
+            at,
+            touches,
+            behind_flag,
+            summary,
+        } = aim;
+        let aimed = at.map(|(_, d)| d);
+        let aimed_host = aimed.map(|d| self.defects[d.index()].host);
         let number = self.changes.len() as u32 + 1;
         let change_id = ChangeId(self.changes.len() as u32);
         let previous = match rework_of {
             Some(n) => {
                 let c = self.pr(n)?.change;
-                if self.changes[c.index()].target_defect != d {
+                if self.changes[c.index()].target_defect != aimed {
                     return Err(OpError::Invalid(format!(
                         "PR #{n} fixes another culprit; a rework must keep the culprit"
                     )));
@@ -104,7 +223,7 @@ impl World<'_> {
                         host: risk.host,
                         victim: risk.victim,
                         effect: risk.effect,
-                        flag: behind_flag.filter(|_| risk.host == defect.host),
+                        flag: behind_flag.filter(|_| Some(risk.host) == aimed_host),
                         delay,
                         active_from: None,
                         in_data: false,
@@ -156,11 +275,10 @@ impl World<'_> {
             rng.random::<u64>() as u128 | ((number as u128) << 64)
         });
         let touched: Vec<&str> = touches.iter().map(|&c| sc.component_name(c)).collect();
-        let title = format!(
-            "hotfix: {} ({})",
-            self.culprit_summary(d),
-            touched.join(", ")
-        );
+        let title = match title {
+            Some(t) => t.to_string(),
+            None => format!("hotfix: {summary} ({})", touched.join(", ")),
+        };
         // What a path labeler (e.g. actions/labeler) would add: the
         // applications the change ships to.
         let labels: Vec<String> = ships_to
@@ -169,8 +287,8 @@ impl World<'_> {
             .collect();
         self.changes.push(Change {
             number,
-            target,
-            target_defect: d,
+            target: at.map(|(t, _)| t),
+            target_defect: aimed,
             touches,
             ships_to,
             latent,
@@ -198,12 +316,13 @@ impl World<'_> {
                 labels,
                 opened_at,
                 merged_at: None,
+                author: None,
                 reviews: Vec::new(),
             },
         });
         // A fix for one of our own regressions means the deployment that
         // introduced it needed remediation.
-        if let DefectOrigin::Change(c) = defect.origin {
+        if let Some(DefectOrigin::Change(c)) = aimed.map(|d| self.defects[d.index()].origin) {
             for dep in self.deployments.iter_mut().filter(|x| x.change == c) {
                 dep.remediated = true;
             }
@@ -213,7 +332,7 @@ impl World<'_> {
             None => format!("opened PR #{number}: {title}"),
         };
         self.say(Actor::Responder, EntryKind::PullRequest, text);
-        self.pull_request(number)
+        Ok(number)
     }
 
     /// Whether defect `d` fails any request right now.
@@ -403,7 +522,12 @@ impl World<'_> {
         if let Ok(pr) = self.pr_mut(number) {
             pr.review = state;
             let id = number as u64 * 1000 + pr.meta.reviews.len() as u64 + 1;
-            pr.meta.reviews.push((id, caught == 0, now));
+            pr.meta.reviews.push(Review {
+                id,
+                approved: caught == 0,
+                at: now,
+                by: None,
+            });
         }
         let text = if caught > 0 {
             format!("review of PR #{number}: changes requested (spotted a bug in a consumer of the change)")

@@ -1,7 +1,7 @@
 //! The GitHub REST view of the pipeline: branches, pull requests opened by
-//! people or tools (the culprit named by a `Culprit: N` trailer, else the
-//! most damaging one), labels that start CI lanes, reviews submitted by
-//! people, and everything a REST fake needs to render GitHub's objects.
+//! people (saying which service they change) or tools (naming a diagnosed
+//! culprit), labels that start CI lanes, reviews submitted by people, and
+//! everything a REST fake needs to render GitHub's objects.
 
 use super::*;
 use crate::strategy::CiLane;
@@ -9,6 +9,32 @@ use crate::time::SimTime;
 use crate::world::code::DefectId;
 use crate::world::journal::{Actor, EntryKind};
 use crate::world::World;
+
+/// A pull request as its author writes it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPull<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub head: &'a str,
+    pub base: &'a str,
+    /// Who opens it (a drill's player), if a person does.
+    pub author: Option<&'a str>,
+}
+
+/// What a pull request says it fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullAim<'a> {
+    /// A culprit a diagnosis named (tools that ran one).
+    Culprit(u32),
+    /// Whatever fails the most requests (a frozen world's shortcut).
+    MostDamaging,
+    /// A change to `service` (on `path`): what people write. The
+    /// simulation decides whether it cures anything.
+    Changes {
+        service: &'a str,
+        path: Option<&'a str>,
+    },
+}
 
 /// Labels that start the fast CI lane (the runbook's `hotfix` label).
 pub const FAST_LANE_LABELS: [&str; 2] = ["hotfix", "ci/fast-path"];
@@ -48,7 +74,9 @@ pub struct RestPull {
     pub checks: Vec<RestCheck>,
     /// The post-deploy smoke test, run as a workflow reporting a check run.
     pub smoke: Option<RestCheck>,
-    pub reviews: Vec<(u64, bool, SimTime)>,
+    /// Who opened it, if a person did.
+    pub author: Option<String>,
+    pub reviews: Vec<Review>,
 }
 
 /// Name of the smoke test's check run (and of its workflow file's job).
@@ -117,6 +145,7 @@ impl World<'_> {
                 completed: c.map(|_| pr.meta.merged_at.unwrap_or(pr.meta.opened_at)),
                 conclusion: c,
             }),
+            author: pr.meta.author.clone(),
             reviews: pr.meta.reviews.clone(),
         })
     }
@@ -165,43 +194,42 @@ impl World<'_> {
         best.map(|(d, _)| d.0)
     }
 
-    /// Opens a pull request from branch `head` (GitHub's create-PR call).
-    /// The body's `Culprit: N` trailer names what it fixes (default: the
-    /// most damaging culprit); `Reworks: #N` makes it a rework.
+    /// Opens a pull request from branch `head` (GitHub's create-PR call),
+    /// aiming where `aim` says, reworking `reworks` if given; the body and
+    /// title are kept as written. Returns its number.
     pub fn open_pull_request_rest(
         &mut self,
-        title: &str,
-        body: &str,
-        head: &str,
-        base: &str,
+        pr: NewPull<'_>,
+        aim: PullAim<'_>,
+        reworks: Option<u32>,
     ) -> Result<u32, OpError> {
-        let head = head.rsplit(':').next().unwrap_or(head);
+        let head = pr.head.rsplit(':').next().unwrap_or(pr.head);
         if self.branch_sha(head).is_none() {
             return Err(OpError::Invalid(format!(
                 "head: branch `{head}` does not exist"
             )));
         }
-        let trailer = |key: &str| -> Option<u32> {
-            body.lines().find_map(|l| {
-                let v = l.trim().strip_prefix(key)?.trim().trim_start_matches('#');
-                v.parse().ok()
-            })
+        let number = match aim {
+            PullAim::Culprit(c) => self.open_pull_request(c, reworks)?.number,
+            PullAim::MostDamaging => {
+                let c = self.top_culprit().ok_or_else(|| {
+                    OpError::Invalid(
+                        "nothing is failing: no culprit for this pull request to fix".into(),
+                    )
+                })?;
+                self.open_pull_request(c, reworks)?.number
+            }
+            PullAim::Changes { service, path } => {
+                self.open_pull_request_changing(service, path, reworks, pr.title)?
+            }
         };
-        let culprit = match trailer("Culprit:") {
-            Some(c) => c,
-            None => self.top_culprit().ok_or_else(|| {
-                OpError::Invalid(
-                    "nothing is failing: no culprit for this pull request to fix".into(),
-                )
-            })?,
-        };
-        let view = self.open_pull_request(culprit, trailer("Reworks:"))?;
-        let pr = self.pr_mut(view.number)?;
-        pr.meta.title = title.to_string();
-        pr.meta.body = body.to_string();
-        pr.meta.head_ref = head.to_string();
-        pr.meta.base_ref = base.to_string();
-        Ok(view.number)
+        let meta = &mut self.pr_mut(number)?.meta;
+        meta.title = pr.title.to_string();
+        meta.body = pr.body.to_string();
+        meta.head_ref = head.to_string();
+        meta.base_ref = pr.base.to_string();
+        meta.author = pr.author.map(str::to_string);
+        Ok(number)
     }
 
     /// Runs the checks of `lane` again (GitHub's re-request of a check run).
@@ -242,27 +270,50 @@ impl World<'_> {
         Ok(self.pr(number)?.meta.labels.clone())
     }
 
-    /// A person submits a review (`APPROVE` or `REQUEST_CHANGES`).
-    pub fn submit_review(&mut self, number: u32, approve: bool) -> Result<u64, OpError> {
+    /// A person submits a review (`APPROVE` or `REQUEST_CHANGES`), `by`
+    /// the person named if known. As on GitHub, nobody reviews their own
+    /// pull request.
+    pub fn submit_review(
+        &mut self,
+        number: u32,
+        approve: bool,
+        by: Option<&str>,
+    ) -> Result<u64, OpError> {
         let now = self.now();
         let pr = self.pr_mut(number)?;
+        if by.is_some() && by == pr.meta.author.as_deref() {
+            return Err(OpError::Invalid(format!(
+                "Can not {} your own pull request",
+                if approve {
+                    "approve"
+                } else {
+                    "request changes on"
+                }
+            )));
+        }
         pr.review = if approve {
             ReviewState::Approved
         } else {
             ReviewState::ChangesRequested
         };
         let id = number as u64 * 1000 + pr.meta.reviews.len() as u64 + 1;
-        pr.meta.reviews.push((id, approve, now));
+        pr.meta.reviews.push(Review {
+            id,
+            approved: approve,
+            at: now,
+            by: by.map(str::to_string),
+        });
         self.say(
             Actor::Responder,
             EntryKind::Review,
             format!(
-                "PR #{number} {} by a reviewer",
+                "PR #{number} {} by {}",
                 if approve {
                     "approved"
                 } else {
                     "sent back with changes requested"
-                }
+                },
+                by.unwrap_or("a reviewer")
             ),
         );
         Ok(id)

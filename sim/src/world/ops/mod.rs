@@ -17,8 +17,8 @@ mod unleash;
 
 pub use argo::{Release, RolloutView};
 pub use github_rest::{
-    RestCheck, RestPull, BASE_SHA, DEPLOY_LABEL_PREFIX, FAST_LANE_LABELS, FULL_LANE_LABEL,
-    SMOKE_CHECK_NAME,
+    NewPull, PullAim, RestCheck, RestPull, BASE_SHA, DEPLOY_LABEL_PREFIX, FAST_LANE_LABELS,
+    FULL_LANE_LABEL, SMOKE_CHECK_NAME,
 };
 use serde::{Deserialize, Serialize};
 
@@ -125,8 +125,22 @@ pub(crate) struct PrMeta {
     pub labels: Vec<String>,
     pub opened_at: SimTime,
     pub merged_at: Option<SimTime>,
-    /// Reviews submitted, in order: (id, approved?, when).
-    pub reviews: Vec<(u64, bool, SimTime)>,
+    /// The person who opened it, when a person did (a drill's player);
+    /// `None` for the simulated team's on-call engineer.
+    pub author: Option<String>,
+    /// Reviews submitted, in order.
+    pub reviews: Vec<Review>,
+}
+
+/// One review submitted on a pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub id: u64,
+    pub approved: bool,
+    pub at: SimTime,
+    /// The person who reviewed, when a person did; `None` for the
+    /// simulated reviewer (never the author).
+    pub by: Option<String>,
 }
 
 /// A check run as GitHub reports it.
