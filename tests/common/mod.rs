@@ -22,3 +22,4 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub mod net;
+pub mod python;
