@@ -270,7 +270,7 @@ fn pull_json(world: &World<'_>, tb: &Timebase, base: &str, p: &RestPull) -> Valu
         "updated_at": iso(tb, p.created_at),
         "merged_at": p.merged_at.map(|t| iso(tb, t)),
         "closed_at": (!p.open).then(|| iso(tb, p.merged_at.unwrap_or(world.now()))),
-        "requested_reviewers": if p.review == ReviewState::Pending { vec![reviewer_json()] } else { Vec::new() },
+        "requested_reviewers": if p.review == ReviewState::Pending { vec![user_json(REVIEWER)] } else { Vec::new() },
         "head": { "label": format!("gameday:{}", p.head_ref), "ref": p.head_ref, "sha": p.head_sha },
         "base": { "label": format!("gameday:{}", p.base_ref), "ref": p.base_ref, "sha": BASE_SHA },
     })
@@ -327,10 +327,6 @@ fn user_json(login: &str) -> Value {
         "events_url": format!("{api}/events{{/privacy}}"),
         "received_events_url": format!("{api}/received_events"),
     })
-}
-
-fn reviewer_json() -> Value {
-    user_json(REVIEWER)
 }
 
 fn update_pull(ctx: Ctx<'_, '_>, n: u32, req: &HttpRequest) -> HttpResponse {
@@ -1015,26 +1011,17 @@ mod tests {
         let mut w = World::new(&sc, 4);
         w.advance_to(SimTime::START + SimDuration::from_mins(10))
             .unwrap();
+        let team = Caller::player(TOKEN, None);
         // The failing path: aimed at the fault in payment's code.
-        let r = open(
-            &mut w,
-            "fix",
-            "Fixes: payment/charge-v2",
-            Caller::player(TOKEN, None),
-        );
+        let r = open(&mut w, "fix", "Fixes: payment/charge-v2", team);
         assert_eq!(r.status, 201, "{}", r.body);
         assert!(w.changes()[0].target.is_some());
         // A healthy service: a real change that aims at nothing.
-        let r = open(&mut w, "guess", "Fixes: email", Caller::player(TOKEN, None));
+        let r = open(&mut w, "guess", "Fixes: email", team);
         assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(w.changes()[1].target, None, "nothing wrong in email yet");
         // The wrong path of the failing service aims at nothing either.
-        let r = open(
-            &mut w,
-            "path",
-            "Fixes: payment/refunds",
-            Caller::player(TOKEN, None),
-        );
+        let r = open(&mut w, "path", "Fixes: payment/refunds", team);
         assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(w.changes()[2].target, None);
         // The journal shows the team's title, not the simulation's truth.
@@ -1051,12 +1038,7 @@ mod tests {
             "{texts:?}"
         );
         // An unknown service is the author's mistake, named.
-        let r = open(
-            &mut w,
-            "typo",
-            "Fixes: paymnet",
-            Caller::player(TOKEN, None),
-        );
+        let r = open(&mut w, "typo", "Fixes: paymnet", team);
         assert_eq!(r.status, 422, "{}", r.body);
         let m = r.json_body()["errors"][0]["message"].to_string();
         assert!(

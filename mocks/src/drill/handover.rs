@@ -26,12 +26,6 @@ pub fn handed_over(
     at: SimDuration,
     policy: &Policy,
 ) -> Result<(SharedWorld, Ended), String> {
-    if at >= scenario.horizon {
-        return Err(format!(
-            "--handover is {at} after the start, past the scenario's horizon ({})",
-            scenario.horizon
-        ));
-    }
     let scenario: &'static Scenario = Box::leak(Box::new(scenario));
     let (world, ended) = handed_over_world(scenario, seed, at, policy)?;
     Ok((SharedWorld::of(world), ended))

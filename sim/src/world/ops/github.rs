@@ -118,6 +118,12 @@ impl World<'_> {
     /// damaging of those; else one still carried by what `s` runs.
     fn defect_in(&mut self, s: ServiceId, path: Option<&str>) -> Option<DefectId> {
         let now = self.now();
+        // Requests failing now, by cause, across services (once, not per
+        // defect).
+        let mut causes = Vec::new();
+        for v in self.sc.service_ids() {
+            causes.extend(self.load(v).by_cause.clone());
+        }
         let mut best: Option<(bool, f64, DefectId)> = None;
         for i in 0..self.defects.len() {
             let d = DefectId(i as u32);
@@ -142,22 +148,13 @@ impl World<'_> {
             if !carried && !hurting {
                 continue;
             }
-            let mut causes = Vec::new();
-            for v in self.sc.service_ids() {
-                causes.extend(self.load(v).by_cause.clone());
-            }
             let damage: f64 = causes
                 .iter()
                 .filter(|(c, _)| self.defect_of_root(c.root) == Some(d))
                 .map(|(_, p)| *p)
                 .sum();
-            let key = (hurting, damage, d);
-            let better = match &best {
-                None => true,
-                Some((h, p, _)) => (hurting, damage) > (*h, *p),
-            };
-            if better {
-                best = Some(key);
+            if best.is_none_or(|(h, p, _)| (hurting, damage) > (h, p)) {
+                best = Some((hurting, damage, d));
             }
         }
         best.map(|(_, _, d)| d)
