@@ -3,76 +3,11 @@
 
 mod common;
 
+use common::journal::scripted_journal;
 use common::{gameday, stderr, stdout};
-use gameday_mocks::http::HttpRequest;
-use gameday_mocks::journal::replay::{dispatch, sha256_hex};
-use gameday_mocks::journal::{Event, Header, Line, Request, FORMAT, VERSION};
-use gameday_sim::scenario::{friday_cascade, FRIDAY_CASCADE_YAML};
-use gameday_sim::time::{SimDuration, SimTime};
-use gameday_sim::world::World;
 
-fn events(world: &World<'_>, lines: &mut Vec<Line>, seen: &mut usize) {
-    for e in &world.journal().entries()[*seen..] {
-        lines.push(Line::Event(Event::of(
-            e,
-            1_764_680_400_000 + e.at.as_millis(),
-        )));
-    }
-    *seen = world.journal().entries().len();
-}
-
-/// Writes the scripted drill's journal to a temporary file.
 fn journal(name: &str) -> std::path::PathBuf {
-    let sc: &'static _ = Box::leak(Box::new(friday_cascade()));
-    let mut world = World::new(sc, 11);
-    let mut lines = vec![Line::Header(Header {
-        format: FORMAT.into(),
-        version: VERSION,
-        gameday_version: env!("CARGO_PKG_VERSION").into(),
-        scenario_file: None,
-        scenario_text: FRIDAY_CASCADE_YAML.into(),
-        scenario_sha256: sha256_hex(FRIDAY_CASCADE_YAML),
-        seed: 11,
-        speed: 1.0,
-        strategy: None,
-        handover_ms: None,
-        players: Vec::new(),
-        started_wall_ms: 1_764_680_400_000,
-    })];
-    let mut seen = 0;
-    let at = SimTime::START + SimDuration::from_mins(10);
-    world.advance_to(at).unwrap();
-    events(&world, &mut lines, &mut seen);
-    let off = HttpRequest::new(
-        "POST",
-        "/api/admin/projects/default/features/payment_processing_v2/environments/production/off",
-    );
-    let res = dispatch("unleash", None, off.clone(), &mut world).unwrap();
-    lines.push(Line::Request(Request::of(
-        "unleash",
-        Some("ana"),
-        &off,
-        res.status,
-        at.as_millis(),
-        1_764_680_400_000 + at.as_millis(),
-    )));
-    let end = SimTime::START + SimDuration::from_mins(40);
-    world.advance_to(end).unwrap();
-    events(&world, &mut lines, &mut seen);
-    lines.push(Line::End {
-        at_ms: end.as_millis(),
-        wall_ms: 1_764_680_400_000 + end.as_millis(),
-        reason: "ended by the facilitator".into(),
-    });
-    let dir = std::env::temp_dir().join(format!("gameday-journal-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    let text: String = lines
-        .iter()
-        .map(|l| serde_json::to_string(l).unwrap() + "\n")
-        .collect();
-    std::fs::write(&path, text).unwrap();
-    path
+    scripted_journal("journal-cli", name)
 }
 
 #[test]
@@ -118,11 +53,59 @@ fn should_score_the_team_beside_every_strategy_on_the_same_seed() {
         out.contains(&format!("gameday replay {p}")),
         "the team's seed replays from the journal: {out}"
     );
+    // The verdict names the journal line that decides it: the flag's event.
+    let flag = out
+        .lines()
+        .find(|l| l.contains("pass  flag_first"))
+        .unwrap();
+    let n: usize = flag
+        .split("[line ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no journal line in {flag}"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().nth(n - 1).unwrap();
+    assert!(
+        line.contains("\"event\"") && line.contains("payment_processing_v2 turned off"),
+        "line {n} of the journal is the flag's event: {line}"
+    );
     let o = gameday(&["score", p, "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let team = &v["strategies"][0];
     assert_eq!(team["name"], "team");
     assert_eq!(team["counted_runs"], 1);
+}
+
+#[test]
+fn should_debrief_the_team_above_the_best_strategy_in_html() {
+    let path = journal("debrief.jsonl");
+    let p = path.to_str().unwrap();
+    let out = path.with_extension("html");
+    let o = gameday(&[
+        "score",
+        p,
+        "--format",
+        "html",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        page.contains("<h1>Drill debrief: friday-cascade · seed 11</h1>"),
+        "{page}"
+    );
+    assert!(page.contains("<h3>The team</h3>"));
+    // The team turned the flag off as flag-disable does; the best built-in
+    // strategy on this seed is drawn below it.
+    assert!(
+        page.contains("<h3>The best strategy on this seed: "),
+        "{page}"
+    );
+    assert_eq!(page.matches("<figure>").count(), 2, "two timelines");
+    assert!(page.contains("<td>flag_first</td><td>pass</td>"), "{page}");
+    assert!(!page.contains("<script"), "self-contained");
 }
 
 #[test]

@@ -297,40 +297,14 @@ pub fn run_markdown(r: &RunReport) -> String {
 
 /// The runbook check: a row per rule that applies.
 fn runbook_markdown(out: &mut String, r: &RunReport) {
-    use gameday_sim::score::runbook::Verdict;
     let _ = writeln!(out, "## Runbook check\n");
-    let clock = crate::format::Clock::new(&r.scenario_summary.start);
-    let mut rows: Vec<Vec<String>> = r
-        .runbook
-        .rules
-        .iter()
-        .filter(|rule| rule.verdict != Verdict::NotApplicable)
-        .map(|rule| {
-            vec![
-                rule.rule.to_string(),
-                if rule.verdict == Verdict::Pass {
-                    "pass"
-                } else {
-                    "**fail**"
-                }
-                .to_string(),
-                rule.reason.clone(),
-                rule.evidence
-                    .as_ref()
-                    .map(|e| format!("{} {}", clock.label(e.at_ms), e.text))
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
-    if let Some(ms) = r.runbook.page_to_first_mitigation_ms {
-        rows.push(vec![
-            "page to first move".into(),
-            String::new(),
-            crate::format::duration_ms(Some(ms)),
-            String::new(),
-        ]);
+    let mut rows = crate::rows::runbook_rows(r, |_| None);
+    for row in &mut rows {
+        if row[1] == "fail" {
+            row[1] = "**fail**".into();
+        }
     }
-    table(out, &["rule", "verdict", "why", "journal"], 4, &rows);
+    table(out, &crate::rows::RUNBOOK_HEADERS, 4, &rows);
 }
 
 fn scenario_markdown(out: &mut String, sc: &ScenarioSummary) {

@@ -15,6 +15,60 @@ pub(crate) struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
+/// The columns of [`runbook_rows`].
+pub(crate) const RUNBOOK_HEADERS: [&str; 4] = ["rule", "verdict", "why", "journal"];
+
+/// The runbook check as rows: a row per rule that applies (verdict `pass`
+/// or `fail`), with the event that decides it, then the time from the
+/// page to the first move. `journal_line` numbers an event's line in a
+/// drill's journal, where there is one.
+pub(crate) fn runbook_rows(
+    r: &RunReport,
+    journal_line: impl Fn(&gameday_sim::score::runbook::Evidence) -> Option<usize>,
+) -> Vec<Vec<String>> {
+    use gameday_sim::score::runbook::Verdict;
+    let clock = Clock::new(&r.scenario_summary.start);
+    let mut rows: Vec<Vec<String>> = r
+        .runbook
+        .rules
+        .iter()
+        .filter(|rule| rule.verdict != Verdict::NotApplicable)
+        .map(|rule| {
+            let evidence = rule
+                .evidence
+                .as_ref()
+                .map(|e| {
+                    let at = format!("{} {}", clock.label(e.at_ms), e.text);
+                    match journal_line(e) {
+                        Some(n) => format!("line {n}: {at}"),
+                        None => at,
+                    }
+                })
+                .unwrap_or_default();
+            let verdict = if rule.verdict == Verdict::Pass {
+                "pass"
+            } else {
+                "fail"
+            };
+            vec![
+                rule.rule.to_string(),
+                verdict.to_string(),
+                rule.reason.clone(),
+                evidence,
+            ]
+        })
+        .collect();
+    if let Some(ms) = r.runbook.page_to_first_mitigation_ms {
+        rows.push(vec![
+            "page to first move".into(),
+            String::new(),
+            duration_ms(Some(ms)),
+            String::new(),
+        ]);
+    }
+    rows
+}
+
 /// A replay's score as (measure, value) rows; only the outcome when the
 /// strategy could not act.
 pub(crate) fn score_rows(r: &RunReport) -> Vec<Vec<String>> {

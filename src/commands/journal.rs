@@ -9,8 +9,12 @@ use gameday_reports::wire::origin::shell_word;
 use gameday_reports::wire::{CompareReport, Origin, RunReport, Sweep};
 use gameday_sim::engine::{replay_world, Replay};
 
+use gameday_reports::html::debrief::{debrief_html, Debrief};
+use gameday_sim::scenario::Scenario;
+
 use super::all_policies;
-use crate::cli::{ReplayArgs, ScoreArgs};
+use super::report::Extras;
+use crate::cli::{CompareFormat, ReplayArgs, ScoreArgs};
 use crate::Failure;
 
 /// The name of the drill's team in reports.
@@ -88,16 +92,60 @@ pub fn score(args: ScoreArgs) -> Result<(), Failure> {
             w.command = replay_command(&args.journal);
         }
     }
-    let runbook = runbook_text(&r, args.format == crate::cli::CompareFormat::Markdown);
-    super::report::emit_compare_with(sc, &report, args.format, &args.report, Some(&runbook))
+    let runbook = runbook_text(&r, &j, args.format == CompareFormat::Markdown);
+    let page = match args.format {
+        CompareFormat::Html => Some(debrief(&args.journal, &j, &r, sc, &report)?),
+        _ => None,
+    };
+    let extras = Extras {
+        appendix: Some(&runbook),
+        html: page.as_deref(),
+    };
+    super::report::emit_compare_with(sc, &report, args.format, &args.report, extras)
+}
+
+/// The HTML debrief: the comparison, the runbook check with its journal
+/// lines, and the team's timeline above the best strategy's on one clock.
+fn debrief(
+    path: &Path,
+    j: &Journal,
+    r: &Replayed,
+    twisted: &Scenario,
+    compare: &CompareReport,
+) -> Result<String, Failure> {
+    let seed = j.header.seed;
+    let team = Replay::named(&r.world, TEAM, seed, r.score.clone(), r.requests as u64);
+    let team = RunReport::build(r.scenario, &team, origin(j));
+    // The best built-in strategy's world, replayed again to draw it: a
+    // sweep keeps only scores.
+    let best = compare
+        .best_except(TEAM)
+        .and_then(|s| {
+            all_policies(twisted)
+                .into_iter()
+                .find(|p| p.name == s.summary.name)
+        })
+        .map(|p| {
+            let (world, score, calls) = replay_world(twisted, &p, seed);
+            let replay = Replay::named(&world, &p.name, seed, score, calls);
+            RunReport::build(twisted, &replay, origin(j))
+        });
+    let shown = path.display().to_string();
+    let command = replay_command(path);
+    let d = Debrief {
+        journal: &shown,
+        replay_command: &command,
+        compare,
+        team: &team,
+        best: best.as_ref(),
+    };
+    debrief_html(&d, |e| j.line_of_event(e.at_ms, &e.text))
+        .map_err(|e| Failure::runtime(format!("error: {e}")))
 }
 
 /// `sc` with every optional fault the drill's facilitator injected
 /// scheduled where it started in the team's world.
-fn with_twists(
-    sc: &gameday_sim::scenario::Scenario,
-    world: &gameday_sim::world::World<'_>,
-) -> gameday_sim::scenario::Scenario {
+fn with_twists(sc: &Scenario, world: &gameday_sim::world::World<'_>) -> Scenario {
     sc.fault_ids()
         .filter(|&f| sc.fault(f).onset == gameday_sim::scenario::Onset::OnInjection)
         .filter_map(|f| world.fault_onset(f).map(|at| (f, at)))
@@ -106,14 +154,15 @@ fn with_twists(
 
 /// The team's runbook check, as `gameday run` prints one (in a code block
 /// for Markdown).
-fn runbook_text(r: &Replayed, markdown: bool) -> String {
+fn runbook_text(r: &Replayed, j: &Journal, markdown: bool) -> String {
     let check = gameday_sim::score::runbook::check(&r.world);
     let mut text = String::new();
     super::run::runbook_text(
         &mut text,
-        "Runbook check (the team; shared/seeds/hotfix-runbook.txt)",
+        "Runbook check (the team; shared/seeds/hotfix-runbook.txt; line: the journal line)",
         &check,
         &r.scenario.clock,
+        |e| j.line_of_event(e.at_ms, &e.text),
     );
     if markdown {
         format!("## Runbook check (the team)\n\n```text{text}```\n")

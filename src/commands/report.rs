@@ -42,17 +42,26 @@ pub fn emit_compare(
     format: CompareFormat,
     args: &ReportArgs,
 ) -> Result<(), Failure> {
-    emit_compare_with(sc, report, format, args, None)
+    emit_compare_with(sc, report, format, args, Extras::default())
 }
 
-/// [`emit_compare`] with `appendix` (text, or Markdown for the Markdown
-/// format) after the table and Markdown reports.
+/// What a drill's score adds to a comparison.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// After the table and Markdown reports: text, or Markdown for the
+    /// Markdown format.
+    pub appendix: Option<&'a str>,
+    /// The page the HTML format shows instead of the comparison's.
+    pub html: Option<&'a str>,
+}
+
+/// [`emit_compare`] with what a drill's score adds.
 pub fn emit_compare_with(
     sc: &Scenario,
     report: &CompareReport,
     format: CompareFormat,
     args: &ReportArgs,
-    appendix: Option<&str>,
+    extras: Extras<'_>,
 ) -> Result<(), Failure> {
     let budgets = budgets(args, sc);
     let verdicts = judge_compare(report, &budgets);
@@ -60,7 +69,10 @@ pub fn emit_compare_with(
         CompareFormat::Table => table::compare_table(report),
         CompareFormat::Markdown => markdown::compare_markdown(report),
         CompareFormat::Json => json::to_json(report).map_err(|e| failed(e.into()))?,
-        CompareFormat::Html => html::compare::compare_html(report).map_err(failed)?,
+        CompareFormat::Html => match extras.html {
+            Some(page) => page.to_string(),
+            None => html::compare::compare_html(report).map_err(failed)?,
+        },
         CompareFormat::Junit => junit::junit_xml(
             &junit::Suite {
                 name: format!("gameday compare {}", report.scenario),
@@ -84,7 +96,7 @@ pub fn emit_compare_with(
             &verdicts,
         ),
     };
-    let text = match (format, appendix) {
+    let text = match (format, extras.appendix) {
         (CompareFormat::Table | CompareFormat::Markdown, Some(more)) => format!("{text}\n{more}"),
         _ => text,
     };

@@ -163,6 +163,7 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) ->
             "Runbook check (shared/seeds/hotfix-runbook.txt)",
             &r.runbook,
             &sc.clock,
+            |_| None,
         );
     }
     let _ = writeln!(out);
@@ -178,6 +179,7 @@ pub fn runbook_text(
     title: &str,
     check: &gameday_sim::score::runbook::RunbookCheck,
     clock: &gameday_sim::time::WallClock,
+    journal_line: impl Fn(&gameday_sim::score::runbook::Evidence) -> Option<usize>,
 ) {
     use gameday_sim::score::runbook::Verdict;
     use gameday_sim::time::SimTime;
@@ -190,9 +192,12 @@ pub fn runbook_text(
         };
         let _ = write!(out, "  {mark:<5} {:<18} {}", rule.rule, rule.reason);
         if let Some(e) = &rule.evidence {
+            let line = journal_line(e)
+                .map(|n| format!("line {n}: "))
+                .unwrap_or_default();
             let _ = write!(
                 out,
-                " [{} {}]",
+                " [{line}{} {}]",
                 clock.label(SimTime::from_millis(e.at_ms)),
                 e.text
             );

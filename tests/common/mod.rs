@@ -21,5 +21,7 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
 }
 
+pub mod browser;
+pub mod journal;
 pub mod net;
 pub mod python;

@@ -19,6 +19,18 @@ pub struct Journal {
     pub torn_tail: bool,
 }
 
+impl Journal {
+    /// The number of the file line (the header is line 1) that recorded
+    /// the simulated event at `at_ms` with `text`: the line a verdict on
+    /// the drill rests on.
+    pub fn line_of_event(&self, at_ms: u64, text: &str) -> Option<usize> {
+        self.lines
+            .iter()
+            .position(|l| matches!(l, Line::Event(e) if e.at_ms == at_ms && e.text == text))
+            .map(|i| i + 2)
+    }
+}
+
 /// Why a journal cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum JournalError {

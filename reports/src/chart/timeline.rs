@@ -142,17 +142,32 @@ impl Ranged for ClockAxis {
     }
 }
 
-/// Draws the panels.
-pub fn timeline(r: &RunReport) -> Result<String, ReportError> {
-    let sc = &r.scenario_summary;
-    let clock = Clock::new(&sc.start);
+/// Where a replay's clock axis ends, in minutes since the start: its last
+/// scrape or its end, whichever is later (at least one minute).
+pub fn end_minutes(r: &RunReport) -> f64 {
     let last_scrape = r
         .series
         .iter()
         .filter_map(|s| s.at_ms.last().copied())
         .max()
         .unwrap_or(0);
-    let end_min = (r.score.ended_at.max(last_scrape) as f64 / 60_000.0).max(1.0);
+    (r.score.ended_at.max(last_scrape) as f64 / 60_000.0).max(1.0)
+}
+
+/// Draws the panels over the replay's own clock.
+pub fn timeline(r: &RunReport) -> Result<String, ReportError> {
+    timeline_until(r, end_minutes(r))
+}
+
+/// Draws the panels over a clock axis ending at `end_min` minutes since
+/// the start, so that two replays of one scenario drawn to the same end
+/// share one time axis (a drill's debrief sets the team above the best
+/// strategy). An `end_min` short of the replay's own end is raised to it:
+/// the axis never cuts a replay off.
+pub fn timeline_until(r: &RunReport, end_min: f64) -> Result<String, ReportError> {
+    let sc = &r.scenario_summary;
+    let clock = Clock::new(&sc.start);
+    let end_min = end_min.max(end_minutes(r));
     let window =
         ((sc.alert.window_seconds / sc.scrape_interval_seconds.max(1e-3)).round() as usize).max(1);
     let panels = r.series.len().max(1);

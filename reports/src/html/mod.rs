@@ -3,9 +3,11 @@
 //! the same from a CI artifact, an e-mail or a laptop on a plane.
 //!
 //! - [`compare`]: the comparison of strategies;
-//! - [`run`]: one replay's timeline.
+//! - [`run`]: one replay's timeline;
+//! - [`debrief`]: a drill's team beside the strategies, on one clock.
 
 pub mod compare;
+pub mod debrief;
 pub mod run;
 
 use std::fmt::Write as _;

@@ -8,7 +8,7 @@ use super::{escape, figure, page, scenario_section, table};
 use crate::chart::{self, causes, timeline};
 use crate::format::{percent, seconds};
 use crate::rows::score_rows;
-use crate::wire::RunReport;
+use crate::wire::{RunReport, ScenarioSummary};
 use crate::ReportError;
 
 /// Renders a replay as one self-contained HTML page.
@@ -33,59 +33,11 @@ pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
         escape(&r.origin.describe())
     );
     body.push_str("<h2>Score</h2>\n");
-    let rows = score_rows(r);
-    body.push_str("<dl class=\"facts score\">");
-    for row in &rows {
-        let _ = write!(
-            body,
-            "<dt>{}</dt><dd>{}</dd>",
-            escape(&row[0]),
-            escape(&row[1])
-        );
-    }
-    body.push_str("</dl>\n");
+    body.push_str(&score_facts(r));
 
     body.push_str("<h2>Timeline</h2>\n");
     let svg = timeline::timeline(r)?;
-    let mut legend: Vec<(String, String)> = vec![
-        (
-            line_swatch(timeline::RATIO_COLOR, 1, None),
-            format!("errors per {} scrape", seconds(sc.scrape_interval_seconds)),
-        ),
-        (
-            line_swatch(timeline::WINDOW_COLOR, 3, None),
-            format!(
-                "errors over the alert window ({})",
-                seconds(sc.alert.window_seconds)
-            ),
-        ),
-        (
-            line_swatch(timeline::SLO_LOOK.0, 2, timeline::SLO_LOOK.1),
-            "most errors the SLO allows".into(),
-        ),
-        (
-            line_swatch(timeline::ALERT_LOOK.0, 2, timeline::ALERT_LOOK.1),
-            "alert threshold".into(),
-        ),
-    ];
-    for m in &timeline::EVENT_MARKS {
-        legend.push((
-            format!(
-                "{}<span class=\"letter\" style=\"color:{}\">{}</span>",
-                line_swatch(m.color, 2, m.dash),
-                chart::hex(m.color),
-                m.letter
-            ),
-            m.meaning.to_string(),
-        ));
-    }
-    body.push_str(&figure(
-        &svg,
-        &legend,
-        "Each service's error ratio over the incident's clock, on a log scale from 0.01% (intervals without errors sit on the floor) to 100%. \
-         The alert fires when the ratio over the alert window stays above the threshold; the service counts as healthy while its true error ratio is within its SLO. \
-         Events of a service are marked on its own panel, those of the responders, the pipeline and the flag service on every panel.",
-    ));
+    body.push_str(&figure(&svg, &timeline_legend(sc), TIMELINE_CAPTION));
 
     if s.applicable {
         body.push_str("<h2>Failed requests by cause</h2>\n");
@@ -151,17 +103,7 @@ pub fn run_html(r: &RunReport) -> Result<String, ReportError> {
     }
 
     body.push_str("<h2>Event log</h2>\n");
-    let rows: Vec<Vec<String>> = r
-        .timeline
-        .iter()
-        .map(|e| {
-            let letter = timeline::mark_of(&e.kind)
-                .map(|m| m.letter.to_string())
-                .unwrap_or_default();
-            vec![e.clock.clone(), letter, e.actor.to_string(), e.text.clone()]
-        })
-        .collect();
-    body.push_str(&table(&["clock", "mark", "who", "what happened"], &rows, 4));
+    body.push_str(&event_log(r));
 
     body.push_str(&scenario_section(sc));
     Ok(page(
@@ -182,4 +124,76 @@ fn line_swatch(color: plotters::style::RGBColor, width: u32, dash: Option<(u32, 
 <line x1=\"0\" y1=\"7\" x2=\"34\" y2=\"7\" stroke=\"{}\" stroke-width=\"{width}\"{dash}/></svg>",
         chart::hex(color)
     )
+}
+
+/// What the timeline chart shows, under every timeline figure.
+pub(crate) const TIMELINE_CAPTION: &str = "Each service's error ratio over the incident's clock, on a log scale from 0.01% (intervals without errors sit on the floor) to 100%. \
+The alert fires when the ratio over the alert window stays above the threshold; the service counts as healthy while its true error ratio is within its SLO. \
+Events of a service are marked on its own panel, those of the responders, the pipeline and the flag service on every panel.";
+
+/// The timeline chart's legend: its lines, then every event mark.
+pub(crate) fn timeline_legend(sc: &ScenarioSummary) -> Vec<(String, String)> {
+    let mut legend: Vec<(String, String)> = vec![
+        (
+            line_swatch(timeline::RATIO_COLOR, 1, None),
+            format!("errors per {} scrape", seconds(sc.scrape_interval_seconds)),
+        ),
+        (
+            line_swatch(timeline::WINDOW_COLOR, 3, None),
+            format!(
+                "errors over the alert window ({})",
+                seconds(sc.alert.window_seconds)
+            ),
+        ),
+        (
+            line_swatch(timeline::SLO_LOOK.0, 2, timeline::SLO_LOOK.1),
+            "most errors the SLO allows".into(),
+        ),
+        (
+            line_swatch(timeline::ALERT_LOOK.0, 2, timeline::ALERT_LOOK.1),
+            "alert threshold".into(),
+        ),
+    ];
+    for m in &timeline::EVENT_MARKS {
+        legend.push((
+            format!(
+                "{}<span class=\"letter\" style=\"color:{}\">{}</span>",
+                line_swatch(m.color, 2, m.dash),
+                chart::hex(m.color),
+                m.letter
+            ),
+            m.meaning.to_string(),
+        ));
+    }
+    legend
+}
+
+/// A replay's score as a list of facts.
+pub(crate) fn score_facts(r: &RunReport) -> String {
+    let mut out = String::from("<dl class=\"facts score\">");
+    for row in &score_rows(r) {
+        let _ = write!(
+            out,
+            "<dt>{}</dt><dd>{}</dd>",
+            escape(&row[0]),
+            escape(&row[1])
+        );
+    }
+    out.push_str("</dl>\n");
+    out
+}
+
+/// A replay's events as a table, each with its timeline mark.
+pub(crate) fn event_log(r: &RunReport) -> String {
+    let rows: Vec<Vec<String>> = r
+        .timeline
+        .iter()
+        .map(|e| {
+            let letter = timeline::mark_of(&e.kind)
+                .map(|m| m.letter.to_string())
+                .unwrap_or_default();
+            vec![e.clock.clone(), letter, e.actor.to_string(), e.text.clone()]
+        })
+        .collect();
+    table(&["clock", "mark", "who", "what happened"], &rows, 4)
 }

@@ -256,6 +256,19 @@ impl CompareReport {
     pub fn strategy(&self, name: &str) -> Option<&StrategySummary> {
         self.strategies.iter().find(|s| s.summary.name == name)
     }
+
+    /// The strategy with the lowest mean MTTR other than `name` (the first
+    /// listed on a tie), as the baseline is chosen: a drill's debrief sets
+    /// the team beside the best built-in response, even when the team won.
+    pub fn best_except(&self, name: &str) -> Option<&StrategySummary> {
+        self.strategies
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.summary.name != name)
+            .filter_map(|(i, s)| Some((i, s, s.summary.mttr_seconds.as_ref()?.mean)))
+            .min_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)))
+            .map(|(_, s, _)| s)
+    }
 }
 
 /// The index of the baseline: the one given, or the lowest mean MTTR.
@@ -380,6 +393,30 @@ mod tests {
             base_seed: 1,
         };
         CompareReport::build(&sweep, Origin::embedded("0.1.0"), baseline)
+    }
+
+    #[test]
+    fn should_pick_the_best_mean_mttr_other_than_the_one_left_out() {
+        let (sc, names, scores) = small();
+        let report = build(&sc, &names, &scores, None).unwrap();
+        let mean = |n: &str| {
+            report
+                .strategy(n)
+                .unwrap()
+                .summary
+                .mttr_seconds
+                .as_ref()
+                .unwrap()
+                .mean
+        };
+        let (best, other) = if mean("direct") <= mean("rollback") {
+            ("direct", "rollback")
+        } else {
+            ("rollback", "direct")
+        };
+        assert_eq!(report.best_except("nobody").unwrap().summary.name, best);
+        assert_eq!(report.best_except(best).unwrap().summary.name, other);
+        assert_eq!(report.best_except(other).unwrap().summary.name, best);
     }
 
     #[test]
