@@ -191,6 +191,11 @@ names who made each call; --token stays the facilitator's:
 
 On the drill's terminal: p pauses and resumes, q or Ctrl-C ends.
 
+The facilitator's screen: the same live status as a web page that
+refreshes itself (no scripts, no external assets); open it in a
+browser, the token in the URL:
+  http://127.0.0.1:9093/gameday/v1/status?token=s3cret
+
 Query the incident as of now (no --time needed):
   promtool query instant http://127.0.0.1:9090 \
     'sum by (service) (rate(http_requests_total{code=~"5.."}[1m]))'

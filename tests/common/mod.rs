@@ -22,6 +22,7 @@ pub fn stderr(o: &Output) -> String {
 }
 
 pub mod browser;
+pub mod drill;
 pub mod journal;
 pub mod net;
 pub mod python;

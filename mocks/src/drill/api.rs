@@ -12,15 +12,19 @@
 //! | `POST /gameday/v1/wait` | 409: the drill's clock runs by itself |
 //! | `GET /gameday/v1/diagnose` | 403: no free answers in a drill |
 //! | `GET /gameday/v1/journal` | the journal without ground truth ([`super::visible`]) |
+//! | `GET /gameday/v1/status` | the facilitator's screen: the live status as a self-refreshing HTML page ([`super::screen`]) |
 //! | `POST /gameday/v1/inject` | the control API injects the twist ([`crate::gameday`]) |
 //!
-//! Every endpoint needs a player's or the facilitator's bearer token;
+//! Every endpoint needs a player's or the facilitator's token, as a bearer
+//! token or, so that a browser can open the status page, `?token=T`;
 //! pause, resume, end and inject need the facilitator's (403 for a
 //! player's: the game master runs the clock and the twists).
 
 use serde_json::{json, Value};
 
 use super::driver::{Driver, DriverError};
+use super::screen;
+use super::status::Status;
 use super::visible::visible;
 use crate::access::Role;
 use crate::http::{HttpRequest, HttpResponse};
@@ -62,6 +66,12 @@ fn driver_error(e: DriverError) -> HttpResponse {
     error(409, &e.to_string())
 }
 
+/// Whether `req` asks for the facilitator's screen (which the journal
+/// leaves out: it reloads itself every few seconds).
+pub fn is_screen(req: &HttpRequest) -> bool {
+    req.method == "GET" && req.path.trim_end_matches('/') == "/gameday/v1/status"
+}
+
 /// Answers `req` if it is a drill endpoint; `None` lets the control API
 /// answer it. `caller` is the role of the credential the request carries,
 /// if it carries one.
@@ -81,6 +91,7 @@ pub fn handle(
             | "/gameday/v1/wait"
             | "/gameday/v1/diagnose"
             | "/gameday/v1/journal"
+            | "/gameday/v1/status"
             | "/gameday/v1/inject"
     );
     if !known {
@@ -135,6 +146,12 @@ pub fn handle(
             let w = world.lock();
             let shown: Vec<_> = w.journal().entries().iter().filter(|e| visible(e)).collect();
             HttpResponse::json(200, &serde_json::to_value(shown).unwrap_or(Value::Null))
+        }
+        ("GET", "/gameday/v1/status") => {
+            let status = Status::of(&world.lock(), &driver.state_now());
+            HttpResponse::raw(200, "text/html; charset=utf-8", screen::html(&status))
+                .with_header("content-security-policy", screen::CSP)
+                .with_header("cache-control", "no-store")
         }
         _ => error(405, "method not allowed"),
     })

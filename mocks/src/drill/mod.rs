@@ -9,6 +9,10 @@
 //! - [`api`]: the control API's drill endpoints (pause, resume, end; no
 //!   `wait`, no diagnosis);
 //! - [`visible`]: the journal as the team could see it;
+//! - [`status`]: the live status (clock, alerts, services, in flight,
+//!   recent actions), read once for the terminal and the web page;
+//! - [`screen`]: the status as a self-contained page for the
+//!   facilitator's screen;
 //! - [`page`]: pages for alerts that fire or resolve, read off the journal;
 //! - [`alertmanager`]: pages in Alertmanager's webhook format, and a sender.
 //!
@@ -21,7 +25,9 @@ pub mod clock;
 pub mod driver;
 pub mod handover;
 pub mod page;
+pub mod screen;
 pub mod speed;
+pub mod status;
 pub mod visible;
 
 pub use clock::{Clock, ManualClock, SystemClock};

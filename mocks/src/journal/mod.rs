@@ -171,6 +171,22 @@ impl Event {
     }
 }
 
+/// `query` with the value of every `token` parameter (a browser's way to
+/// carry its credential, see [`crate::access`]) replaced: the journal is
+/// shared after a drill, its tokens are not.
+fn redacted(query: &str) -> String {
+    let pairs = || form_urlencoded::parse(query.as_bytes());
+    if !pairs().any(|(k, _)| k == "token") {
+        return query.to_string();
+    }
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs().map(|(k, v)| {
+            let v = if k == "token" { "redacted".into() } else { v };
+            (k, v)
+        }))
+        .finish()
+}
+
 impl Request {
     /// The journal's record of `req`, answered with `status` at virtual
     /// time `at_ms` and wall time `wall_ms`. A body over [`MAX_BODY`] is
@@ -196,7 +212,7 @@ impl Request {
             player: player.map(str::to_string),
             method: req.method.clone(),
             path: req.path.clone(),
-            query: req.query.clone(),
+            query: redacted(&req.query),
             body: text,
             body_hex: hex,
             content_type: req.header("content-type").map(str::to_string),

@@ -191,3 +191,16 @@ fn should_say_where_a_replay_diverges() {
         "{e}"
     );
 }
+
+#[test]
+fn should_keep_a_token_carried_in_the_query_out_of_the_journal() {
+    let req = HttpRequest::new("GET", "/gameday/v1/journal?token=s3cret&limit=5");
+    let r = Request::of("gameday", Some("ana"), &req, 200, 0, 0);
+    assert_eq!(r.query, "token=redacted&limit=5");
+    let plain = HttpRequest::new("GET", "/api/v1/query?query=up%7Bjob%3D%22x%22%7D");
+    assert_eq!(
+        Request::of("prometheus", None, &plain, 200, 0, 0).query,
+        "query=up%7Bjob%3D%22x%22%7D",
+        "a query without a token is kept byte for byte"
+    );
+}

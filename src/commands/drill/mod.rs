@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use gameday_mocks::drill::alertmanager::Webhook;
 use gameday_mocks::drill::handover::handed_over;
 use gameday_mocks::drill::page::{Page, PageWatcher};
+use gameday_mocks::drill::status::Status;
 use gameday_mocks::drill::{Driver, Ending, SystemClock, Tick};
 use gameday_mocks::serve::{self, argocd_token, Fake, Running};
 use gameday_mocks::sim::SharedWorld;
@@ -287,7 +288,7 @@ fn run(
             let w = world.lock();
             if redraw {
                 let mut screen = String::from("\x1b[2J\x1b[H");
-                screen.push_str(&status::block(&w, &state, raw));
+                screen.push_str(&status::block(&Status::of(&w, &state), raw));
                 screen.push_str(&legend);
                 for p in &recent {
                     screen.push('\n');
@@ -295,7 +296,7 @@ fn run(
                 }
                 emit(&screen, raw);
             } else {
-                emit(&format!("{}\n", status::line(&w, &state)), raw);
+                emit(&format!("{}\n", status::line(&Status::of(&w, &state))), raw);
             }
             last_status = Some(Instant::now());
         }
@@ -434,6 +435,10 @@ fn banner(
     }
     let prom = url(running, Fake::Prometheus);
     let gd = url(running, Fake::Gameday);
+    let _ = writeln!(
+        out,
+        "facilitator screen: {gd}/gameday/v1/status?token={token} (open it in a browser; it refreshes itself)"
+    );
     let _ = writeln!(out);
     let _ = writeln!(
         out,
