@@ -6,7 +6,7 @@ use gameday_reports::format::capitalised;
 use gameday_reports::wire::Origin;
 use gameday_sim::engine::{replay, Replay};
 use gameday_sim::scenario::Scenario;
-use gameday_sim::score::Score;
+use gameday_sim::score::{Outcome, Score};
 use gameday_sim::time::SimDuration;
 
 use super::{load_with_origin, policy};
@@ -30,6 +30,21 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
 
 fn dur(d: Option<SimDuration>) -> String {
     d.map(|d| d.to_string()).unwrap_or_else(|| "-".to_string())
+}
+
+/// How a drill's outcome reads when people ended it before the horizon
+/// (`None` otherwise). Ended early, the world runs on with nobody acting
+/// (as after a strategy's stop), so a fix in flight still counts and an
+/// unfixed fault keeps failing requests to the horizon. The drill and
+/// `gameday replay` of its journal both word it so.
+pub fn drill_outcome(sc: &Scenario, s: &Score) -> Option<String> {
+    match &s.outcome {
+        Outcome::Stopped(why) => Some(format!(
+            "not restored: the drill {why}, and with nobody acting after that, not within {}",
+            sc.horizon
+        )),
+        _ => None,
+    }
 }
 
 /// The score block (`Score` and one line per measure), as `run` and
@@ -156,7 +171,12 @@ pub fn render_text(sc: &Scenario, r: &Replay, origin: &Origin, command: &str) ->
         );
     }
     let _ = writeln!(out);
-    render_score(&mut out, sc, &r.score, None);
+    let outcome = if r.strategy == super::journal::TEAM {
+        drill_outcome(sc, &r.score)
+    } else {
+        None
+    };
+    render_score(&mut out, sc, &r.score, outcome);
     if r.score.applicable {
         runbook_text(
             &mut out,

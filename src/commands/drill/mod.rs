@@ -27,7 +27,6 @@ use gameday_mocks::drill::{Driver, Ending, SystemClock, Tick};
 use gameday_mocks::serve::{self, argocd_token, Fake, Running};
 use gameday_mocks::sim::SharedWorld;
 use gameday_sim::engine::conclude;
-use gameday_sim::score::Outcome;
 use gameday_sim::strategy::Ended;
 
 use super::mocks::{parse_at, random_token};
@@ -481,16 +480,7 @@ fn final_report(world: &SharedWorld, ending: &Ending) -> String {
         Ending::EndedBy(who) => format!("{who} at {label}"),
     };
     let score = conclude(&mut w, ended);
-    // Ended early, the world runs on with nobody acting (as after a
-    // strategy's stop), so a fix in flight still counts and an unfixed
-    // fault keeps failing requests to the horizon.
-    let outcome = match &score.outcome {
-        Outcome::Stopped(why) => Some(format!(
-            "not restored: the drill {why}, and with nobody acting after that, not within {}",
-            w.scenario().horizon
-        )),
-        _ => None,
-    };
+    let outcome = super::run::drill_outcome(w.scenario(), &score);
     let mut out = String::new();
     let _ = writeln!(out);
     let _ = writeln!(out, "Drill over: ended by {why}.");
