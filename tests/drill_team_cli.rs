@@ -200,7 +200,9 @@ fn should_score_and_replay_a_team_that_flags_off_then_ships_a_reviewed_hotfix() 
     // The journal names who made each call.
     let text = std::fs::read_to_string(&journal).unwrap();
     let lines: Vec<Value> = text.lines().map(json_of).collect();
+    assert_eq!(lines[0]["kind"], "header");
     assert_eq!(lines[0]["players"], json!(["ana", "bo"]));
+    assert_eq!(lines.last().unwrap()["kind"], "end");
     let who = |path_end: &str, method: &str| -> Vec<Value> {
         lines
             .iter()
@@ -268,11 +270,7 @@ fn should_score_and_replay_a_team_that_flags_off_then_ships_a_reviewed_hotfix() 
     assert_eq!(a.stdout, b.stdout, "byte-identical");
     let report = json_of(&common::stdout(&a));
     assert_eq!(report["strategy"], "team");
-    assert_eq!(
-        report["score"]["hotfixes"], 1,
-        "{}",
-        report["score"]
-    );
+    assert_eq!(report["score"]["hotfixes"], 1, "{}", report["score"]);
 }
 
 /// The `Score` block of a printed score: from its heading to the first

@@ -72,6 +72,38 @@ pub fn webhook_body(p: &Page) -> Value {
     })
 }
 
+/// Whether `url` can take pages: an absolute `http://` or `https://` URL
+/// with a host (a chat bridge, Alertmanager itself, a Slack-style incoming
+/// webhook over TLS).
+pub fn check_url(url: &str) -> Result<(), String> {
+    let u = reqwest::Url::parse(url).map_err(|e| {
+        format!("not a URL ({e}) (hint: --page-webhook http://127.0.0.1:5001/hook)")
+    })?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!(
+            "the scheme is `{}`; pages are POSTed over http:// or https://",
+            u.scheme()
+        ));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err("the URL names no host".into());
+    }
+    Ok(())
+}
+
+/// An error with its causes (reqwest's own message alone says only that
+/// sending failed, not that the connection was refused).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
 /// POSTs pages to one URL. Use it off any async runtime (it blocks).
 #[derive(Debug)]
 pub struct Webhook {
@@ -103,7 +135,7 @@ impl Webhook {
                 .post(&self.url)
                 .json(&webhook_body(p))
                 .send()
-                .map_err(|e| e.to_string())
+                .map_err(|e| error_chain(&e))
                 .and_then(|r| match r.status() {
                     s if s.is_success() => Ok(()),
                     s => Err(format!("it answered {s}")),
@@ -165,6 +197,19 @@ mod tests {
         assert_eq!(a["startsAt"], "2026-11-20T16:48:15Z");
         assert_eq!(a["endsAt"], NOT_ENDED);
         assert_eq!(a["fingerprint"].as_str().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn should_take_http_and_https_webhooks_only() {
+        assert_eq!(check_url("http://127.0.0.1:5001/hook"), Ok(()));
+        assert_eq!(
+            check_url("https://hooks.example.com/services/T0/B0/x"),
+            Ok(())
+        );
+        let e = check_url("ftp://example.com/x").unwrap_err();
+        assert!(e.contains("`ftp`"), "{e}");
+        assert!(check_url("127.0.0.1:5001/hook").is_err());
+        assert!(check_url("not a url").unwrap_err().contains("hint"));
     }
 
     #[tokio::test(flavor = "multi_thread")]

@@ -40,6 +40,10 @@ const LOG_STATUS_EVERY: Duration = Duration::from_secs(10);
 const PAGES_SHOWN: usize = 1;
 
 pub fn drill(args: DrillArgs) -> Result<(), Failure> {
+    if let Some(url) = &args.page_webhook {
+        gameday_mocks::drill::alertmanager::check_url(url)
+            .map_err(|e| Failure::input(format!("error: --page-webhook {url}: {e}")))?;
+    }
     if let Some(path) = args.resume.clone() {
         if let Some(t) = &args.token {
             super::mocks::check_token(t)?;
