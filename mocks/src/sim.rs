@@ -150,8 +150,22 @@ impl SharedWorld {
     /// Exclusive access to the world. A handler that panicked while holding
     /// the lock cannot leave it half-updated in a way that matters more than
     /// refusing every later request, so poisoning is ignored.
+    ///
+    /// In a drill the world is also brought up to date at its own instant:
+    /// the events due at `now` happen before whatever the caller does. A
+    /// replay of the drill's journal applies each request after advancing
+    /// to its instant, which handles those events first; without this, a
+    /// request that raced the driver's next tick (the first one at 0 ms,
+    /// or two in one millisecond) would see them after, and the replay
+    /// would diverge.
     pub fn lock(&self) -> MutexGuard<'_, World<'static>> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        let mut w = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if self.driver.is_some() {
+            let now = w.now();
+            // At the horizon nothing is left to happen; the drill ends.
+            let _ = w.advance_to(now);
+        }
+        w
     }
 
     /// The timebase the fakes stamp instants with now. Read it while

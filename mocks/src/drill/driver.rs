@@ -266,6 +266,22 @@ mod tests {
     }
 
     #[test]
+    fn should_apply_the_events_due_now_before_a_request_sees_the_world() {
+        // A request that comes before the driver's first tick (or between
+        // two ticks in one millisecond) sees the world as a replay will:
+        // with the events due at its instant done.
+        let (world, _clock, d) = drill(60.0);
+        let world = world.with_driver(Arc::new(d));
+        let w = world.lock();
+        assert_eq!(w.now().as_millis(), 0);
+        let first = w.journal().entries().first().map(|e| e.text.clone());
+        assert!(
+            first.as_deref().is_some_and(|t| t.contains("begins")),
+            "the fault due at 0 ms has begun: {first:?}"
+        );
+    }
+
+    #[test]
     fn should_run_virtual_time_at_speed_times_wall_time() {
         let (world, clock, d) = drill(60.0);
         assert_eq!(d.tick(&world), Tick::CaughtUp);
