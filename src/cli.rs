@@ -308,6 +308,11 @@ pub struct DrillArgs {
     /// No live status on the terminal (pages and the score still print)
     #[arg(long)]
     pub quiet: bool,
+    /// When the drill ends, also write its score to FILE as JSON: the
+    /// report `gameday replay JOURNAL --format json` prints, read back
+    /// from the journal (needs --journal or --resume; written atomically)
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// End the drill after this many seconds of wall-clock time (for
     /// scripts and tests)
     #[arg(long, hide = true)]
@@ -329,7 +334,7 @@ pub enum ReportKind {
 }
 
 /// Where a report goes, and the budgets it is held to.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct ReportArgs {
     /// Write the report to FILE instead of stdout (written beside it under a
     /// temporary name, then renamed, so FILE is never left half-written)

@@ -191,6 +191,13 @@ fn form_urlencoded_pair(k: &str, v: &str) -> String {
 
 #[test]
 fn should_refuse_a_webhook_that_is_not_http_and_post_over_tls() {
+    let o = common::gameday(&["drill", "--out", "score.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("add --journal"),
+        "{}",
+        common::stderr(&o)
+    );
     let o = common::gameday(&["drill", "--page-webhook", "ftp://chat/hook"]);
     assert_eq!(o.status.code(), Some(2));
     let err = common::stderr(&o);

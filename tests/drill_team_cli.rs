@@ -73,6 +73,8 @@ fn journal_path() -> std::path::PathBuf {
 fn should_score_and_replay_a_team_that_flags_off_then_ships_a_reviewed_hotfix() {
     let journal = journal_path();
     let j = journal.to_str().unwrap();
+    let out = journal.with_extension("score.json");
+    let _ = std::fs::remove_file(&out);
     let mut d = LiveDrill::start(&[
         "--speed",
         "60",
@@ -85,6 +87,8 @@ fn should_score_and_replay_a_team_that_flags_off_then_ships_a_reviewed_hotfix() 
         &format!("bo={BO}"),
         "--journal",
         j,
+        "--out",
+        out.to_str().unwrap(),
     ]);
     d.wait_for("PAGE FIRING");
     let (status, body) = request(
@@ -268,6 +272,11 @@ fn should_score_and_replay_a_team_that_flags_off_then_ships_a_reviewed_hotfix() 
     let b = common::gameday(&["replay", j, "--format", "json"]);
     assert!(a.status.success(), "{}", common::stderr(&a));
     assert_eq!(a.stdout, b.stdout, "byte-identical");
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        a.stdout,
+        "the drill wrote the score replay gives"
+    );
     let report = json_of(&common::stdout(&a));
     assert_eq!(report["strategy"], "team");
     assert_eq!(report["score"]["hotfixes"], 1, "{}", report["score"]);

@@ -31,7 +31,7 @@ use gameday_sim::strategy::Ended;
 
 use super::mocks::{parse_at, random_token};
 use super::{load, policy};
-use crate::cli::DrillArgs;
+use crate::cli::{DrillArgs, ReplayArgs, ReportArgs, RunFormat};
 use crate::Failure;
 
 /// Seconds between status lines when stdout is not a terminal.
@@ -43,6 +43,11 @@ pub fn drill(args: DrillArgs) -> Result<(), Failure> {
     if let Some(url) = &args.page_webhook {
         gameday_mocks::drill::alertmanager::check_url(url)
             .map_err(|e| Failure::input(format!("error: --page-webhook {url}: {e}")))?;
+    }
+    if args.out.is_some() && args.journal.is_none() && args.resume.is_none() {
+        return Err(Failure::input(
+            "error: --out writes the score read back from the drill's journal: add --journal FILE (hint: gameday drill --journal drill.jsonl --out score.json)",
+        ));
     }
     if let Some(path) = args.resume.clone() {
         if let Some(t) = &args.token {
@@ -334,6 +339,21 @@ fn run(
         r.end(&w, &reason);
     }
     println!("{}", final_report(&world, &ending));
+    if let (Some(out), Some(journal)) = (&args.out, args.journal.as_ref().or(args.resume.as_ref()))
+    {
+        // Read back from the journal, so the file holds exactly what
+        // `gameday replay` gives (and a drill its journal cannot
+        // reproduce fails here, loudly).
+        super::journal::replay(ReplayArgs {
+            journal: journal.clone(),
+            format: RunFormat::Json,
+            report: ReportArgs {
+                out: Some(out.clone()),
+                ..ReportArgs::default()
+            },
+        })?;
+        println!("Score written to {}.", out.display());
+    }
     Ok(())
 }
 
