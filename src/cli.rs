@@ -201,7 +201,7 @@ Query the incident as of now (no --time needed):
     'sum by (service) (rate(http_requests_total{code=~"5.."}[1m]))'
 
 Journal the drill, then replay or score it (or resume it if killed):
-  gameday drill --journal drill.jsonl --token "$TOKEN"
+  gameday drill --journal drill.jsonl --out score.json --token "$TOKEN"
   gameday score drill.jsonl
   gameday drill --resume drill.jsonl --token "$TOKEN"
 
