@@ -220,17 +220,34 @@ pub fn handle_in(req: &HttpRequest, world: &World<'_>, tb: &Timebase, db: &Tsdb)
 }
 
 /// Mounts the Prometheus fake on `server`.
+///
+/// A query is evaluated on a snapshot, not under the world's lock: the
+/// TSDB (shared, rebuilt only after a scrape), the alerts and the rules
+/// are taken under the lock, which is then released, so a heavy query
+/// (bounded by [`crate::prometheus::promql::limits`]) never holds up the
+/// other fakes or the drill's clock.
 pub async fn mount(server: &MockServer, world: SharedWorld) {
     let cache = Arc::new(Mutex::new(TsdbCache::default()));
     let handler = move |req: &HttpRequest| {
-        let w = world.lock();
-        let tb = world.timebase();
-        let db = cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_in(&w, &tb);
-        let res = handle_in(req, &w, &tb, &db);
-        world.record("prometheus", req, res.status, &w);
+        let (db, alerts, rules, now_ms) = {
+            let w = world.lock();
+            let tb = world.timebase();
+            let db = cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_in(&w, &tb);
+            let alerts = alerts(&w, &tb);
+            let rules = rules(&w, &tb, &alerts);
+            (db, alerts, rules, tb.unix_ms(w.now()))
+        };
+        let ctx = Context {
+            tsdb: &db,
+            now_ms,
+            alerts: &alerts,
+            rules: &rules,
+        };
+        let res = prom_handle(req, &ctx);
+        world.record("prometheus", req, res.status, &world.lock());
         res
     };
     mount_routes(server, &[], "prometheus: HTTP API", handler).await;

@@ -7,7 +7,9 @@
 //!   `/api/v1/status/buildinfo`: GET.
 //! * `/-/healthy`, `/-/ready`: GET or HEAD, plain text.
 
-use promql_parser::parser::{self, Expr};
+use std::time::Duration;
+
+use promql_parser::parser::Expr;
 use serde_json::{json, Value as Json};
 
 use super::encode;
@@ -215,6 +217,10 @@ impl From<EvalError> for ApiError {
             EvalError::Parse(msg) => Self::invalid_param("query", msg),
             EvalError::InvalidRange(msg) => Self::bad_data(msg),
             EvalError::Unsupported(_) | EvalError::Execution(_) => Self::execution(e.to_string()),
+            EvalError::Timeout => Self {
+                error_type: "timeout",
+                message: e.to_string(),
+            },
         }
     }
 }
@@ -277,18 +283,22 @@ fn limit_param(params: &Params) -> Result<usize, ApiError> {
 
 /// The options every query takes: `timeout` (checked, then ignored: the fake
 /// answers at once), `lookback_delta` and `limit`.
-fn query_options(params: &Params) -> Result<(i64, usize), ApiError> {
-    duration_param(params, "timeout")?;
+/// A query's `lookback_delta`, `limit` and `timeout` (which can only
+/// shorten [`promql::limits::MAX_EVAL`]).
+fn query_options(params: &Params) -> Result<(i64, usize, Option<Duration>), ApiError> {
+    let timeout = duration_param(params, "timeout")?
+        .map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+        .filter(|d| !d.is_zero());
     let lookback_ms =
         duration_param(params, "lookback_delta")?.unwrap_or(promql::DEFAULT_LOOKBACK_MS);
-    Ok((lookback_ms, limit_param(params)?))
+    Ok((lookback_ms, limit_param(params)?, timeout))
 }
 
 fn query(params: &Params, ctx: &Context<'_>) -> Reply {
     let expr = params.get("query").unwrap_or("");
     let t = time_param(params, "time", ctx.now_ms)?;
-    let (lookback_ms, limit) = query_options(params)?;
-    let mut value = promql::eval_instant(ctx.tsdb, expr, t, lookback_ms)?;
+    let (lookback_ms, limit, timeout) = query_options(params)?;
+    let mut value = promql::eval_instant_within(ctx.tsdb, expr, t, lookback_ms, timeout)?;
     match &mut value {
         Value::Vector(v) => {
             v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -333,8 +343,9 @@ fn query_range(params: &Params, ctx: &Context<'_>) -> Reply {
             "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
         ));
     }
-    let (lookback_ms, limit) = query_options(params)?;
-    let mut series = promql::eval_range(ctx.tsdb, expr, start, end, step, lookback_ms)?;
+    let (lookback_ms, limit, timeout) = query_options(params)?;
+    let mut series =
+        promql::eval_range_within(ctx.tsdb, expr, (start, end, step), lookback_ms, timeout)?;
     truncate(&mut series, limit);
     Ok(encode::matrix_data(&series))
 }
@@ -346,7 +357,7 @@ fn match_params(params: &Params) -> Result<Vec<Vec<LabelMatcher>>, ApiError> {
         .into_iter()
         .map(|s| {
             let invalid = |why: String| ApiError::invalid_param("match[]", why);
-            match parser::parse(s).map_err(invalid)? {
+            match promql::parse(s).map_err(|e| invalid(e.to_string()))? {
                 Expr::VectorSelector(vs) => {
                     promql::to_label_matchers(&vs).map_err(|e| invalid(e.to_string()))
                 }
@@ -562,5 +573,7 @@ fn buildinfo(_: &Params, _: &Context<'_>) -> Reply {
     .to_string())
 }
 
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod tests;

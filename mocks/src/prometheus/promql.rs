@@ -19,14 +19,17 @@
 mod aggregate;
 mod binary;
 mod functions;
+pub mod limits;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use promql_parser::label::{MatchOp as ParserOp, Matcher};
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{self, Expr, VectorSelector};
 
 use super::tsdb::{LabelMatcher, Labels, MatchOp, Tsdb, METRIC_NAME};
+use limits::Budget;
 
 /// The default lookback of an instant selector (api-reference §2.2).
 pub const DEFAULT_LOOKBACK_MS: i64 = 5 * 60 * 1000;
@@ -68,23 +71,39 @@ pub enum EvalError {
     /// Range parameters that make no sense (end before start, step <= 0).
     #[error("{0}")]
     InvalidRange(String),
+    /// The evaluation ran past its time ([`limits::MAX_EVAL`]); the API
+    /// answers 503 `timeout`, as Prometheus does.
+    #[error("query timed out in expression evaluation")]
+    Timeout,
 }
 
-/// Evaluates `expr` at `t_ms`, instant selectors looking back `lookback_ms`.
+/// Evaluates `expr` at `t_ms`, instant selectors looking back `lookback_ms`,
+/// within the [`limits`].
 pub fn eval_instant(
     tsdb: &Tsdb,
     expr: &str,
     t_ms: i64,
     lookback_ms: i64,
 ) -> Result<Value, EvalError> {
+    eval_instant_within(tsdb, expr, t_ms, lookback_ms, None)
+}
+
+/// [`eval_instant`] with a `timeout` shorter than [`limits::MAX_EVAL`].
+pub fn eval_instant_within(
+    tsdb: &Tsdb,
+    expr: &str,
+    t_ms: i64,
+    lookback_ms: i64,
+    timeout: Option<Duration>,
+) -> Result<Value, EvalError> {
     let ast = parse(expr)?;
-    let ev = Evaluator::new(tsdb, lookback_ms);
+    let ev = Evaluator::new(tsdb, lookback_ms, Budget::new(timeout));
     ev.eval(&ast, t_ms)
 }
 
 /// Evaluates `expr` at `start_ms`, `start_ms + step_ms`, ... up to `end_ms`.
 /// The series come sorted by labels; steps where a series has no value are
-/// absent from its samples.
+/// absent from its samples. Within the [`limits`].
 pub fn eval_range(
     tsdb: &Tsdb,
     expr: &str,
@@ -92,6 +111,18 @@ pub fn eval_range(
     end_ms: i64,
     step_ms: i64,
     lookback_ms: i64,
+) -> Result<Vec<RangeSeries>, EvalError> {
+    eval_range_within(tsdb, expr, (start_ms, end_ms, step_ms), lookback_ms, None)
+}
+
+/// [`eval_range`] of `(start, end, step)` in ms with a `timeout` shorter
+/// than [`limits::MAX_EVAL`].
+pub fn eval_range_within(
+    tsdb: &Tsdb,
+    expr: &str,
+    (start_ms, end_ms, step_ms): (i64, i64, i64),
+    lookback_ms: i64,
+    timeout: Option<Duration>,
 ) -> Result<Vec<RangeSeries>, EvalError> {
     if end_ms < start_ms {
         return Err(EvalError::InvalidRange(
@@ -110,10 +141,11 @@ pub fn eval_range(
             "invalid expression type \"{kind}\" for range query, must be Scalar or instant Vector"
         )));
     }
-    let ev = Evaluator::new(tsdb, lookback_ms);
+    let ev = Evaluator::new(tsdb, lookback_ms, Budget::new(timeout));
     let mut out: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
     let mut t = start_ms;
     loop {
+        ev.budget.check_time()?;
         match ev.eval(&ast, t)? {
             Value::Vector(samples) => {
                 for (labels, v) in samples {
@@ -138,7 +170,10 @@ pub fn eval_range(
         .collect())
 }
 
-fn parse(expr: &str) -> Result<Expr, EvalError> {
+/// Parses `expr` once it passed the [`limits`] on its text (the API's
+/// `match[]` selectors too).
+pub fn parse(expr: &str) -> Result<Expr, EvalError> {
+    limits::check_text(expr)?;
     parser::parse(expr).map_err(EvalError::Parse)
 }
 
@@ -146,16 +181,21 @@ fn parse(expr: &str) -> Result<Expr, EvalError> {
 pub(crate) struct Evaluator<'a> {
     tsdb: &'a Tsdb,
     lookback_ms: i64,
+    budget: Budget,
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(tsdb: &'a Tsdb, lookback_ms: i64) -> Self {
+    fn new(tsdb: &'a Tsdb, lookback_ms: i64, budget: Budget) -> Self {
         let lookback_ms = if lookback_ms > 0 {
             lookback_ms
         } else {
             DEFAULT_LOOKBACK_MS
         };
-        Self { tsdb, lookback_ms }
+        Self {
+            tsdb,
+            lookback_ms,
+            budget,
+        }
     }
 
     fn eval(&self, expr: &Expr, t: i64) -> Result<Value, EvalError> {
@@ -229,7 +269,7 @@ impl<'a> Evaluator<'a> {
         };
         let matchers = selector_matchers_without_offset(vs)?;
         let from = t.saturating_sub(self.lookback_ms);
-        let samples = self
+        let samples: Vec<_> = self
             .tsdb
             .select(&matchers)
             .filter_map(|s| {
@@ -238,6 +278,7 @@ impl<'a> Evaluator<'a> {
                     .map(|(_, v)| (s.labels.clone(), *v))
             })
             .collect();
+        self.budget.load(samples.len())?;
         Ok(Value::Vector(samples))
     }
 
@@ -252,17 +293,19 @@ impl<'a> Evaluator<'a> {
         let matchers = selector_matchers(vs)?;
         let range_ms = i64::try_from(range_ms).unwrap_or(i64::MAX);
         let from = t.saturating_sub(range_ms);
-        Ok(self
-            .tsdb
-            .select(&matchers)
-            .filter_map(|s| {
-                let window = s.window(from, t);
-                (!window.is_empty()).then(|| RangeSeries {
-                    labels: s.labels.clone(),
-                    samples: window.to_vec(),
-                })
-            })
-            .collect())
+        let mut out = Vec::new();
+        for s in self.tsdb.select(&matchers) {
+            let window = s.window(from, t);
+            if window.is_empty() {
+                continue;
+            }
+            self.budget.load(window.len())?;
+            out.push(RangeSeries {
+                labels: s.labels.clone(),
+                samples: window.to_vec(),
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -77,7 +77,7 @@ fn rules_fixture() -> Vec<RuleGroupView> {
     }]
 }
 
-fn call(method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
+pub(super) fn call(method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
     let db = db();
     let alerts = alerts_fixture();
     let rules = rules_fixture();
@@ -103,7 +103,7 @@ fn call(method: &str, path: &str, query: &str, body: &[u8]) -> HttpResponse {
     handle(&req, &ctx)
 }
 
-fn get(path: &str, query: &str) -> HttpResponse {
+pub(super) fn get(path: &str, query: &str) -> HttpResponse {
     call("GET", path, query, b"")
 }
 
@@ -112,7 +112,7 @@ fn json_of(r: &HttpResponse) -> Json {
 }
 
 /// Asserts an error response's status, errorType and message start.
-fn assert_error(r: &HttpResponse, status: u16, error_type: &str, message_start: &str) {
+pub(super) fn assert_error(r: &HttpResponse, status: u16, error_type: &str, message_start: &str) {
     assert_eq!(r.status, status, "{}", r.body);
     let j = json_of(r);
     assert_eq!(j["status"], "error", "{}", r.body);

@@ -1,0 +1,206 @@
+//! What one query may cost the fake, checked before parsing and while
+//! evaluating, so that no request can overflow a stack, hold a worker for
+//! long, or fill memory.
+//!
+//! | bound | value | answer |
+//! |---|---|---|
+//! | query text | [`MAX_QUERY_BYTES`] | 400 `bad_data` |
+//! | nesting of `(`, `[`, `{` | [`MAX_NESTING`] | 400 `bad_data` |
+//! | operators (binary, unary, `and`/`or`/`unless`) | [`MAX_OPERATORS`] | 400 `bad_data` |
+//! | points per series of a range query | 11,000, as Prometheus | 400 `bad_data` |
+//! | samples loaded by one query, over all its steps | [`MAX_SAMPLES`] | 422 `execution`, Prometheus' words |
+//! | evaluation time | [`MAX_EVAL`] (or a shorter `timeout`) | 503 `timeout` |
+//!
+//! The syntactic bounds are checked on the text, before `promql-parser`
+//! sees it: a chain of 50,000 `1+1+…` takes its parser 16 s and the tree
+//! it builds overflows the stack when dropped; a chain of
+//! [`MAX_OPERATORS`] parses in well under a millisecond, and every tree
+//! that passes is at most a few hundred levels deep, which the recursive
+//! evaluator walks on any thread's stack. Real dashboards and alert rules
+//! stay far inside all of them.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use super::EvalError;
+
+/// Longest query text accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 32 * 1024;
+/// Deepest nesting of parentheses, brackets and braces.
+pub const MAX_NESTING: usize = 64;
+/// Most operators in one query (each is a level of the tree in a chain).
+pub const MAX_OPERATORS: usize = 256;
+/// Most samples one query may load, counted over every step of a range
+/// query (Prometheus' `--query.max-samples` default, which it counts at
+/// the peak of one step: the fake is stricter, and a 7-day panel at a
+/// 1-minute step over `rate(...[1h])` still fits).
+pub const MAX_SAMPLES: u64 = 50_000_000;
+/// Longest a query may evaluate.
+pub const MAX_EVAL: Duration = Duration::from_secs(2);
+
+/// Refuses query text past the syntactic bounds, naming the bound.
+pub fn check_text(expr: &str) -> Result<(), EvalError> {
+    if expr.len() > MAX_QUERY_BYTES {
+        return Err(EvalError::Parse(format!(
+            "the query is {} bytes; the Prometheus fake takes at most {MAX_QUERY_BYTES}",
+            expr.len()
+        )));
+    }
+    let (depth, operators) = shape(expr);
+    if depth > MAX_NESTING {
+        return Err(EvalError::Parse(format!(
+            "the query nests {depth} levels of parentheses, brackets or braces; the Prometheus fake takes at most {MAX_NESTING}"
+        )));
+    }
+    if operators > MAX_OPERATORS {
+        return Err(EvalError::Parse(format!(
+            "the query has {operators} operators; the Prometheus fake takes at most {MAX_OPERATORS}"
+        )));
+    }
+    Ok(())
+}
+
+/// The deepest nesting and the number of operators in `expr`, outside
+/// string literals, comments and label matchers (an over-count at worst:
+/// `1e-5` counts its minus).
+fn shape(expr: &str) -> (usize, usize) {
+    let (mut depth, mut deepest, mut operators, mut braces) = (0usize, 0usize, 0usize, 0usize);
+    let mut chars = expr.chars().peekable();
+    let mut word = String::new();
+    let end_word = |word: &mut String, operators: &mut usize| {
+        if matches!(word.to_ascii_lowercase().as_str(), "and" | "or" | "unless") {
+            *operators += 1;
+        }
+        word.clear();
+    };
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        end_word(&mut word, &mut operators);
+        match c {
+            '"' | '\'' | '`' => {
+                // A string literal: to its closing quote (backslash escapes
+                // but in raw backtick strings).
+                while let Some(d) = chars.next() {
+                    if d == '\\' && c != '`' {
+                        chars.next();
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            '#' => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                braces += usize::from(c == '{');
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if c == '}' {
+                    braces = braces.saturating_sub(1);
+                }
+            }
+            '+' | '-' | '*' | '/' | '%' | '^' if braces == 0 => operators += 1,
+            '=' | '!' | '<' | '>' if braces == 0 => {
+                // `==`, `!=`, `<=`, `>=` are one operator; `<`, `>` too.
+                if chars.peek() == Some(&'=') {
+                    chars.next();
+                }
+                operators += 1;
+            }
+            _ => {}
+        }
+    }
+    end_word(&mut word, &mut operators);
+    (deepest, operators)
+}
+
+/// What one evaluation has spent: samples loaded and time.
+#[derive(Debug)]
+pub struct Budget {
+    samples: Cell<u64>,
+    deadline: Instant,
+}
+
+impl Budget {
+    /// A budget of [`MAX_SAMPLES`] and `timeout` (at most [`MAX_EVAL`]).
+    pub fn new(timeout: Option<Duration>) -> Budget {
+        let t = timeout.map_or(MAX_EVAL, |t| t.min(MAX_EVAL));
+        Budget {
+            samples: Cell::new(0),
+            deadline: Instant::now() + t,
+        }
+    }
+
+    /// Counts `n` samples loaded; refuses past the budget or the deadline.
+    pub fn load(&self, n: usize) -> Result<(), EvalError> {
+        let total = self.samples.get().saturating_add(n as u64);
+        self.samples.set(total);
+        if total > MAX_SAMPLES {
+            return Err(EvalError::Execution(
+                "query processing would load too many samples into memory in query execution"
+                    .into(),
+            ));
+        }
+        self.check_time()
+    }
+
+    /// Refuses once the deadline has passed.
+    pub fn check_time(&self) -> Result<(), EvalError> {
+        if Instant::now() > self.deadline {
+            return Err(EvalError::Timeout);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn should_count_nesting_and_operators_outside_strings_and_matchers() {
+        assert_eq!(shape("1+1+1"), (0, 2));
+        assert_eq!(shape("((1))"), (2, 0));
+        assert_eq!(
+            shape(r#"sum(rate(x{code=~"5..",a!="(((("}[5m])) / sum(rate(x[5m]))"#),
+            (3, 1)
+        );
+        assert_eq!(shape("a and b or c unless d"), (0, 3));
+        assert_eq!(shape("x >= 1 # a comment ((((("), (0, 1));
+        assert_eq!(shape(r#""a\"((" + `b\` - 1"#), (0, 2));
+    }
+
+    #[test]
+    fn should_refuse_each_bound_by_name() {
+        let chain = vec!["1"; MAX_OPERATORS + 2].join("+");
+        let e = check_text(&chain).unwrap_err().to_string();
+        assert!(e.contains("operators") && e.contains("256"), "{e}");
+        let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
+        let e = check_text(&deep).unwrap_err().to_string();
+        assert!(e.contains("nests 100 levels"), "{e}");
+        let long = format!("x{{a=\"{}\"}}", "y".repeat(MAX_QUERY_BYTES));
+        assert!(check_text(&long).unwrap_err().to_string().contains("bytes"));
+        assert_eq!(check_text(&vec!["1"; MAX_OPERATORS + 1].join("+")), Ok(()));
+    }
+
+    #[test]
+    fn should_refuse_past_the_sample_budget() {
+        let b = Budget::new(None);
+        assert_eq!(b.load(MAX_SAMPLES as usize), Ok(()));
+        let e = b.load(1).unwrap_err();
+        assert!(e.to_string().contains("too many samples"), "{e}");
+        let late = Budget::new(Some(Duration::ZERO));
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(late.check_time(), Err(EvalError::Timeout));
+    }
+}
