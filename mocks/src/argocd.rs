@@ -16,10 +16,10 @@ use gameday_sim::prob::Ratio;
 use gameday_sim::time::SimTime;
 use gameday_sim::world::{AppView, OpError, Release, World};
 use serde_json::{json, Value};
-use wiremock::MockServer;
 
-use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::serve::argocd_token;
+use crate::server::Server;
 use crate::sim::SharedWorld;
 use crate::timebase::Timebase;
 
@@ -378,24 +378,7 @@ fn op_error(e: OpError) -> HttpResponse {
 }
 
 /// Mounts the Argo CD fake on `server`.
-pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let routes: [Route; 3] = [
-        (
-            None,
-            r"^/api/v1/applications/[^/]+/sync$",
-            "argocd: sync an application",
-        ),
-        (
-            None,
-            r"^/api/v1/applications/[^/]+/rollback$",
-            "argocd: roll an application back",
-        ),
-        (
-            None,
-            r"^/api/v1/applications(/[^/]+)?$",
-            "argocd: get applications",
-        ),
-    ];
+pub fn mount(server: &Server, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
         let own = world.caller(req).map(|c| argocd_token(&c.token));
@@ -404,7 +387,7 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
         world.record("argocd", req, res.status, &w);
         res
     };
-    mount_routes(server, &routes, "argocd: anything else", handler).await;
+    server.handle_with(handler);
 }
 
 #[cfg(test)]

@@ -22,9 +22,9 @@ use gameday_sim::control::{ControlPlane, CpError, InProcess, Note, WaitFor};
 use gameday_sim::time::SimDuration;
 use gameday_sim::world::{OpError, World};
 use serde_json::{json, Value};
-use wiremock::MockServer;
 
-use crate::http::{mount_routes, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::server::Server;
 use crate::sim::SharedWorld;
 use crate::timebase::Timebase;
 
@@ -227,7 +227,7 @@ fn wait(req: &HttpRequest, world: &mut World<'_>) -> HttpResponse {
 }
 
 /// Mounts the gameday control API on `server`.
-pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+pub fn mount(server: &Server, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let token = world.token_for(req, &token);
         if let Some(driver) = world.driver() {
@@ -249,7 +249,7 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
         world.record("gameday", req, res.status, &w);
         res
     };
-    mount_routes(server, &[], "gameday: control API", handler).await;
+    server.handle_with(handler);
 }
 
 #[cfg(test)]

@@ -16,9 +16,9 @@ use gameday_sim::world::{
     SMOKE_CHECK_NAME,
 };
 use serde_json::{json, Value};
-use wiremock::MockServer;
 
-use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::server::Server;
 use crate::sim::SharedWorld;
 use crate::timebase::Timebase;
 
@@ -817,88 +817,9 @@ fn combined_status(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
     )
 }
 
-/// The endpoints the fake serves.
-const ROUTES: [Route; 15] = [
-    (
-        Some("PATCH"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+$",
-        "github: update a pull request",
-    ),
-    (
-        Some("GET"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/reviews$",
-        "github: list reviews",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/check-runs/[^/]+/rerequest$",
-        "github: re-run a check",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/actions/workflows/[^/]+/dispatches$",
-        "github: dispatch a workflow",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/git/refs$",
-        "github: create a branch",
-    ),
-    (
-        Some("GET"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/git/ref/.+$",
-        "github: get a ref",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls$",
-        "github: open a pull request",
-    ),
-    (
-        Some("GET"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls(/[^/]+)?$",
-        "github: get pull requests",
-    ),
-    (
-        Some("PUT"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
-        "github: merge",
-    ),
-    (
-        Some("GET"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/merge$",
-        "github: is merged",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/reviews$",
-        "github: submit a review",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/pulls/[^/]+/requested_reviewers$",
-        "github: request a review",
-    ),
-    (
-        Some("POST"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/issues/[^/]+/labels$",
-        "github: add labels",
-    ),
-    (
-        Some("GET"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/check-runs$",
-        "github: list check runs",
-    ),
-    (
-        Some("GET"),
-        r"^(/api/v3)?/repos/[^/]+/[^/]+/commits/[^/]+/status$",
-        "github: combined status",
-    ),
-];
-
 /// Mounts the GitHub fake on `server`, one named mock per endpoint and a
 /// catch-all answering GitHub's 404.
-pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+pub fn mount(server: &Server, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
         let token = world.token_for(req, &token);
@@ -910,7 +831,7 @@ pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
         world.record("github", req, res.status, &w);
         res
     };
-    mount_routes(server, &ROUTES, "github: anything else", handler).await;
+    server.handle_with(handler);
 }
 
 #[cfg(test)]

@@ -1,9 +1,5 @@
 //! The small HTTP vocabulary the fakes share: a request as the handlers see
-//! it, a response they return, and the adapter that lets wiremock serve a
-//! handler (`wiremock::Respond`).
-
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
+//! it and a response they return. [`crate::server`] serves them.
 
 /// A request, as the fakes' handlers see it.
 #[derive(Debug, Clone, Default)]
@@ -56,27 +52,6 @@ impl HttpRequest {
         form_urlencoded::parse(self.query.as_bytes())
             .into_owned()
             .collect()
-    }
-}
-
-impl From<&wiremock::Request> for HttpRequest {
-    fn from(r: &wiremock::Request) -> Self {
-        HttpRequest {
-            method: r.method.as_str().to_string(),
-            path: r.url.path().to_string(),
-            query: r.url.query().unwrap_or("").to_string(),
-            headers: r
-                .headers
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_ascii_lowercase(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: r.body.clone(),
-        }
     }
 }
 
@@ -153,57 +128,4 @@ impl HttpResponse {
     pub fn json_body(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }
-}
-
-/// Serves a handler through wiremock.
-pub struct Handler<F>(pub F);
-
-impl<F> std::fmt::Debug for Handler<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Handler")
-    }
-}
-
-impl<F> Respond for Handler<F>
-where
-    F: Fn(&HttpRequest) -> HttpResponse + Send + Sync,
-{
-    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
-        let req = HttpRequest::from(request);
-        let res = (self.0)(&req);
-        let mut t = ResponseTemplate::new(res.status);
-        for (k, v) in &res.headers {
-            t = t.insert_header(k.as_str(), v.as_str());
-        }
-        t.set_body_raw(res.body.into_bytes(), res.content_type)
-    }
-}
-
-/// One named endpoint of a fake: an optional method, a path regex, a name.
-pub type Route = (Option<&'static str>, &'static str, &'static str);
-
-/// Mounts `handler` on `server` once per route (so wiremock's request log
-/// names the endpoint) and once more, at the lowest priority, for anything
-/// else, so unknown paths get the fake's own error shape.
-pub async fn mount_routes<F>(server: &MockServer, routes: &[Route], fallback: &str, handler: F)
-where
-    F: Fn(&HttpRequest) -> HttpResponse + Clone + Send + Sync + 'static,
-{
-    for &(m, path, name) in routes {
-        let mock = match m {
-            Some(m) => Mock::given(method(m)).and(path_regex(path)),
-            None => Mock::given(path_regex(path)),
-        };
-        mock.respond_with(Handler(handler.clone()))
-            .with_priority(1)
-            .named(name)
-            .mount(server)
-            .await;
-    }
-    Mock::given(path_regex(".*"))
-        .respond_with(Handler(handler))
-        .with_priority(u8::MAX)
-        .named(fallback)
-        .mount(server)
-        .await;
 }

@@ -4,7 +4,8 @@
 //!
 //! Each fake is one module. Its request handling is a pure function from a
 //! request to a status and a JSON body, over state that lives in the
-//! simulated world; the wiremock mounting is a thin layer on top.
+//! simulated world; [`server`] serves it over HTTP/1.1, a thin layer on
+//! top.
 
 pub mod access;
 pub mod argocd;
@@ -18,6 +19,7 @@ pub mod prometheus;
 pub mod prometheus_mount;
 pub mod rollouts;
 pub mod serve;
+pub mod server;
 pub mod session;
 pub mod sim;
 pub mod timebase;

@@ -8,13 +8,13 @@ use std::sync::{Arc, Mutex};
 
 use gameday_sim::world::metrics::AlertState as WorldAlert;
 use gameday_sim::world::World;
-use wiremock::MockServer;
 
-use crate::http::{mount_routes, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::prometheus::api::{
     AlertState, AlertingRuleView, RuleGroupView, RuleHealth, RuleState, RuleView,
 };
 use crate::prometheus::{handle as prom_handle, AlertView, Context, Labels, Tsdb};
+use crate::server::Server;
 use crate::sim::SharedWorld;
 use crate::timebase::Timebase;
 
@@ -226,7 +226,7 @@ pub fn handle_in(req: &HttpRequest, world: &World<'_>, tb: &Timebase, db: &Tsdb)
 /// are taken under the lock, which is then released, so a heavy query
 /// (bounded by [`crate::prometheus::promql::limits`]) never holds up the
 /// other fakes or the drill's clock.
-pub async fn mount(server: &MockServer, world: SharedWorld) {
+pub fn mount(server: &Server, world: SharedWorld) {
     let cache = Arc::new(Mutex::new(TsdbCache::default()));
     let handler = move |req: &HttpRequest| {
         let (db, alerts, rules, now_ms) = {
@@ -250,7 +250,7 @@ pub async fn mount(server: &MockServer, world: SharedWorld) {
         world.record("prometheus", req, res.status, &world.lock());
         res
     };
-    mount_routes(server, &[], "prometheus: HTTP API", handler).await;
+    server.handle_with(handler);
 }
 
 #[cfg(test)]

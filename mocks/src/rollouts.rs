@@ -23,9 +23,9 @@
 
 use gameday_sim::world::{DeploymentOutcome, OpError, Release, RolloutView, World};
 use serde_json::{json, Value};
-use wiremock::MockServer;
 
-use crate::http::{mount_routes, HttpRequest, HttpResponse, Route};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::server::Server;
 use crate::sim::SharedWorld;
 
 /// The namespace every rollout lives in (Argo CD deploys there too).
@@ -344,32 +344,14 @@ fn phase(busy: &bool, rollout: Option<&RolloutView>, name: &str) -> (&'static st
 }
 
 /// Mounts the Argo Rollouts fake on `server`.
-pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
-    let routes: [Route; 4] = [
-        (
-            Some("GET"),
-            r"^/api/v1/rollouts/[^/]+(/[^/]+)?/info$",
-            "rollouts: info",
-        ),
-        (
-            Some("PUT"),
-            r"^/api/v1/rollouts/[^/]+/[^/]+/(promote|abort|retry|restart)$",
-            "rollouts: promote, abort, retry",
-        ),
-        (
-            Some("PUT"),
-            r"^/api/v1/rollouts/[^/]+/[^/]+/undo/[^/]+$",
-            "rollouts: undo",
-        ),
-        (Some("GET"), r"^/api/v1/version$", "rollouts: version"),
-    ];
+pub fn mount(server: &Server, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
         let res = handle(req, &mut w, world.token_for(req, &token));
         world.record("rollouts", req, res.status, &w);
         res
     };
-    mount_routes(server, &routes, "rollouts: anything else", handler).await;
+    server.handle_with(handler);
 }
 
 #[cfg(test)]

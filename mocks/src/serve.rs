@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
 
-use wiremock::MockServer;
+use crate::server::Server;
 
 use crate::sim::SharedWorld;
 
@@ -59,14 +59,12 @@ impl Fake {
 pub struct Running {
     pub fake: Fake,
     pub address: SocketAddr,
-    pub server: MockServer,
+    pub server: Server,
 }
 
 /// Binds `fake` on `bind:port` and mounts it over `world`. Port 0 picks a
-/// free port. The server keeps no log of the requests it served (wiremock
-/// would keep every request, 401s and 404s included, for the life of a
-/// `mocks` or `drill` process: memory growing with every request); a
-/// drill's journal is the record.
+/// free port. The server keeps no log of the requests it served
+/// ([`crate::server`]); a drill's journal is the record.
 pub async fn start(
     fake: Fake,
     bind: IpAddr,
@@ -74,34 +72,26 @@ pub async fn start(
     world: SharedWorld,
     token: &str,
 ) -> std::io::Result<Running> {
-    start_with(fake, TcpListener::bind((bind, port))?, world, token, false).await
+    start_with(fake, TcpListener::bind((bind, port))?, world, token).await
 }
 
-/// Mounts `fake` on `listener`. Without `record`, the server keeps no log
-/// of the requests it served (for long automated sessions).
+/// Mounts `fake` on `listener` (call inside a tokio runtime).
 pub async fn start_with(
     fake: Fake,
     listener: TcpListener,
     world: SharedWorld,
     token: &str,
-    record: bool,
 ) -> std::io::Result<Running> {
-    let address = listener.local_addr()?;
-    let builder = MockServer::builder().listener(listener);
-    let builder = if record {
-        builder
-    } else {
-        builder.disable_request_recording()
-    };
-    let server = builder.start().await;
+    let server = Server::start(listener)?;
+    let address = server.address();
     let t = token.to_string();
     match fake {
-        Fake::Gameday => crate::gameday::mount(&server, world, t).await,
-        Fake::GitHub => crate::github::mount(&server, world, t).await,
-        Fake::ArgoCd => crate::argocd::mount(&server, world, argocd_token(token)).await,
-        Fake::Rollouts => crate::rollouts::mount(&server, world, t).await,
-        Fake::Unleash => crate::unleash_mount::mount(&server, world, t).await,
-        Fake::Prometheus => crate::prometheus_mount::mount(&server, world).await,
+        Fake::Gameday => crate::gameday::mount(&server, world, t),
+        Fake::GitHub => crate::github::mount(&server, world, t),
+        Fake::ArgoCd => crate::argocd::mount(&server, world, argocd_token(token)),
+        Fake::Rollouts => crate::rollouts::mount(&server, world, t),
+        Fake::Unleash => crate::unleash_mount::mount(&server, world, t),
+        Fake::Prometheus => crate::prometheus_mount::mount(&server, world),
     }
     Ok(Running {
         fake,
@@ -114,33 +104,4 @@ pub async fn start_with(
 /// parts), so its token wraps the session token.
 pub fn argocd_token(token: &str) -> String {
     format!("gameday.{token}.drill")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-    async fn should_keep_no_log_of_the_requests_served() {
-        let world = SharedWorld::new(gameday_sim::scenario::friday_cascade(), 1);
-        let running = start(
-            Fake::Prometheus,
-            "127.0.0.1".parse().unwrap(),
-            0,
-            world,
-            "t",
-        )
-        .await
-        .unwrap();
-        let url = format!("http://{}/api/v1/query?query=up", running.address);
-        let status = tokio::task::spawn_blocking(move || {
-            reqwest::blocking::get(url).map(|r| r.status().as_u16())
-        })
-        .await
-        .unwrap()
-        .unwrap();
-        assert_eq!(status, 200);
-        // Recording off: wiremock keeps nothing, however long it runs.
-        assert!(running.server.received_requests().await.is_none());
-    }
 }

@@ -34,7 +34,7 @@ impl Session {
             let mut servers = Vec::new();
             for fake in Fake::ALL {
                 let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-                servers.push(serve::start_with(fake, listener, world.clone(), token, false).await?);
+                servers.push(serve::start_with(fake, listener, world.clone(), token).await?);
             }
             Ok::<_, std::io::Error>(servers)
         })?;

@@ -4,9 +4,9 @@
 //! the services after the team's propagation delay.
 
 use gameday_sim::world::World;
-use wiremock::MockServer;
 
-use crate::http::{mount_routes, HttpRequest, HttpResponse};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::server::Server;
 use crate::sim::SharedWorld;
 use crate::unleash::{api, bucket::Rollout, state::Feature, FlagSet};
 
@@ -54,14 +54,14 @@ pub fn handle(req: &HttpRequest, world: &mut World<'_>, token: &str) -> HttpResp
 }
 
 /// Mounts the Unleash fake on `server`.
-pub async fn mount(server: &MockServer, world: SharedWorld, token: String) {
+pub fn mount(server: &Server, world: SharedWorld, token: String) {
     let handler = move |req: &HttpRequest| {
         let mut w = world.lock();
         let res = handle(req, &mut w, world.token_for(req, &token));
         world.record("unleash", req, res.status, &w);
         res
     };
-    mount_routes(server, &[], "unleash: admin and client API", handler).await;
+    server.handle_with(handler);
 }
 
 #[cfg(test)]

@@ -2,18 +2,18 @@
 //! fake: branch, pull request, label, approval, checks, merge.
 
 use gameday_mocks::github;
+use gameday_mocks::server::Server;
 use gameday_mocks::sim::SharedWorld;
 use gameday_sim::scenario::{self, FRIDAY_CASCADE_YAML};
 use gameday_sim::time::{SimDuration, SimTime};
 use octocrab::models::pulls::ReviewAction;
 use octocrab::params::repos::{Commitish, Reference};
 use octocrab::Octocrab;
-use wiremock::MockServer;
 
 const TOKEN: &str = "gameday-test-token";
 const SHA: &str = "1111111111111111111111111111111111111111";
 
-async fn serve(yaml: &str) -> (MockServer, SharedWorld, Octocrab) {
+async fn serve(yaml: &str) -> (Server, SharedWorld, Octocrab) {
     let sc = scenario::parse("test.yaml", yaml).expect("valid scenario");
     let world = SharedWorld::new(sc, 4);
     // Let the incident start so there is a culprit to fix.
@@ -21,8 +21,8 @@ async fn serve(yaml: &str) -> (MockServer, SharedWorld, Octocrab) {
         .lock()
         .advance_to(SimTime::START + SimDuration::from_mins(5))
         .unwrap();
-    let server = MockServer::start().await;
-    github::mount(&server, world.clone(), TOKEN.into()).await;
+    let server = Server::start(std::net::TcpListener::bind("127.0.0.1:0").unwrap()).unwrap();
+    github::mount(&server, world.clone(), TOKEN.into());
     let gh = Octocrab::builder()
         .base_uri(format!("{}/api/v3", server.uri()))
         .unwrap()
