@@ -423,7 +423,7 @@ fn dispatch(ctx: Ctx<'_, '_>, workflow: &str, req: &HttpRequest) -> HttpResponse
                 .as_str()
                 .and_then(|s| s.trim_start_matches('#').parse().ok())
         })
-        .map(|n| n as u32)
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
         .or_else(|| ctx.world.pull_by_ref(git_ref));
     let Some(n) = number else {
         return validation(
@@ -1081,12 +1081,28 @@ mod tests {
         );
         assert_eq!(r.status, 201, "{}", r.body);
         assert_eq!(w.rest_pull(1).unwrap().checks.len(), 2);
-        let r = handle(
-            &req("POST", "/check-runs/999999/rerequest", ""),
-            &mut w,
-            Caller::frozen(TOKEN),
-        );
-        assert_eq!(r.status, 404);
+        // Ids that name no check run, including ones that would alias PR
+        // #1's first check if the pull request's number were truncated.
+        let aliases = (u32::MAX as u64 + 2) * 1000 + 1;
+        for id in [
+            "999999".to_string(),
+            "0".into(),
+            "1000".into(),
+            "1999".into(),
+            "1003".into(),
+            aliases.to_string(),
+            u64::MAX.to_string(),
+            "-1001".into(),
+            "1001x".into(),
+        ] {
+            let r = handle(
+                &req("POST", &format!("/check-runs/{id}/rerequest"), ""),
+                &mut w,
+                Caller::frozen(TOKEN),
+            );
+            assert_eq!(r.status, 404, "{id}: {}", r.body);
+        }
+        assert_eq!(w.rest_pull(1).unwrap().checks.len(), 2, "nothing re-ran");
 
         let r = handle(
             &req("PATCH", "/pulls/1", r#"{"state":"shut"}"#),

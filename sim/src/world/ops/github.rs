@@ -393,6 +393,12 @@ impl World<'_> {
 
     pub fn run_checks(&mut self, number: u32, lane: CiLane) -> Result<(), OpError> {
         let change = self.pr(number)?.change;
+        if self.pr(number)?.checks.len() >= super::github_rest::MAX_CHECK_RUNS {
+            return Err(OpError::Invalid(format!(
+                "PR #{number} has run {} check runs, the most one pull request may",
+                super::github_rest::MAX_CHECK_RUNS
+            )));
+        }
         let dist = match lane {
             CiLane::Fast => &self.sc.team.ci_fast,
             CiLane::Full => &self.sc.team.ci_full,

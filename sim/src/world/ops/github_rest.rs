@@ -79,6 +79,25 @@ pub struct RestPull {
     pub reviews: Vec<Review>,
 }
 
+/// Check runs a pull request may start (rerun after rerun); one more is
+/// refused, as GitHub caps check runs per suite.
+pub const MAX_CHECK_RUNS: usize = 998;
+
+/// A check run's id: its pull request's number times 1,000 plus its slot
+/// (1 to [`MAX_CHECK_RUNS`] for CI runs in order, 999 for the smoke test),
+/// so an id names one check run of one pull request and no other.
+pub fn check_run_id(number: u32, slot: u64) -> u64 {
+    number as u64 * 1000 + slot
+}
+
+/// The pull request and slot an id names, if it is one (no truncation:
+/// an id past `u32::MAX` pull requests names none).
+pub fn check_run_slot(id: u64) -> Option<(u32, u64)> {
+    Some((u32::try_from(id / 1000).ok()?, id % 1000))
+}
+
+const SMOKE_SLOT: u64 = 999;
+
 /// Name of the smoke test's check run (and of its workflow file's job).
 pub const SMOKE_CHECK_NAME: &str = "smoke-test";
 
@@ -131,7 +150,7 @@ impl World<'_> {
                 .iter()
                 .enumerate()
                 .map(|(i, c)| RestCheck {
-                    id: number as u64 * 100 + i as u64 + 1,
+                    id: check_run_id(number, i as u64 + 1),
                     name: c.lane.check_name(),
                     started: c.started,
                     completed: c.completed,
@@ -139,7 +158,7 @@ impl World<'_> {
                 })
                 .collect(),
             smoke: pr.smoke.map(|c| RestCheck {
-                id: number as u64 * 100 + 99,
+                id: check_run_id(number, SMOKE_SLOT),
                 name: SMOKE_CHECK_NAME,
                 started: pr.meta.merged_at.unwrap_or(pr.meta.opened_at),
                 completed: c.map(|_| pr.meta.merged_at.unwrap_or(pr.meta.opened_at)),
@@ -234,14 +253,14 @@ impl World<'_> {
 
     /// Runs the checks of `lane` again (GitHub's re-request of a check run).
     pub fn rerequest_check(&mut self, check_id: u64) -> Result<u32, OpError> {
-        let number = (check_id / 100) as u32;
-        let index = (check_id % 100) as usize;
-        let lane = self
-            .pr(number)
-            .ok()
-            .and_then(|pr| index.checked_sub(1).and_then(|i| pr.checks.get(i)))
-            .map(|c| c.lane)
-            .ok_or_else(|| OpError::Invalid(format!("no check run with id {check_id}")))?;
+        let lane = check_run_slot(check_id)
+            .and_then(|(number, slot)| {
+                let pr = self.pr(number).ok()?;
+                let i = usize::try_from(slot).ok()?.checked_sub(1)?;
+                pr.checks.get(i).map(|c| (number, c.lane))
+            })
+            .ok_or_else(|| OpError::Invalid(format!("no check run with id {check_id}")));
+        let (number, lane) = lane?;
         self.run_checks(number, lane)?;
         Ok(number)
     }
