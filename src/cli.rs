@@ -446,8 +446,9 @@ pub struct CompareArgs {
     /// First seed; run i uses seed BASE + i
     #[arg(long = "seed", default_value_t = 1)]
     pub base_seed: u64,
-    /// Worker threads (0 = one per core); never changes the output
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads, at most one per core (0 = one per core); never
+    /// changes the output
+    #[arg(long, default_value_t = 0, value_parser = parse_threads)]
     pub threads: usize,
     /// Strategy every other one is paired with, seed by seed (mean MTTR
     /// difference with a 95% CI, and the seeds it wins, ties and loses)
@@ -505,4 +506,19 @@ pub enum ScenarioCommand {
     },
     /// List the embedded scenarios.
     List,
+}
+
+/// `--threads N`: 0 (one per core) up to the machine's cores; more only
+/// adds threads that wait for a core.
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let n: usize = s.trim().parse().map_err(|_| {
+        format!("`{s}` is not a number of threads (hint: --threads 4, or 0 for one per core)")
+    })?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if n > cores {
+        return Err(format!(
+            "{n} is more than this machine's {cores} cores (hint: --threads {cores}, or 0 for one per core)"
+        ));
+    }
+    Ok(n)
 }

@@ -5,14 +5,13 @@
 //! scenario file that does not validate, an unknown strategy), 3 a budget
 //! given with `--max-...` was missed (the report is still written).
 
+mod args;
 mod cli;
 mod commands;
 mod output;
 mod progress;
 
 use std::process::ExitCode;
-
-use clap::Parser;
 
 /// An error carrying the exit code it should produce.
 #[derive(Debug)]
@@ -52,7 +51,7 @@ impl From<std::io::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = args::parse();
     match commands::dispatch(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {

@@ -158,6 +158,26 @@ fn should_reject_bad_flags_with_exit_code_2() {
         gameday(&["compare", "--format", "yaml"]).status.code(),
         Some(2)
     );
+    // A negative value is about the value, not clap's `-- -1` tip (which
+    // would make it the scenario's path).
+    for (args, flag) in [
+        (&["run", "--seed", "-1"][..], "--seed -1"),
+        (&["compare", "--runs", "-1"], "--runs -1"),
+        (&["compare", "--max-mttr-p90", "-5m"], "--max-mttr-p90 -5m"),
+    ] {
+        let o = gameday(args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(
+            err.contains(flag) && err.contains("a negative value"),
+            "{err}"
+        );
+        assert!(!err.contains("-- -"), "{err}");
+    }
+    // Threads: at most one per core.
+    let o = gameday(&["compare", "--threads", "100000"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cores"), "{}", stderr(&o));
 }
 
 #[test]
