@@ -211,7 +211,8 @@ is yours:
 
 #[derive(Debug, clap::Args)]
 pub struct MocksArgs {
-    /// Scenario YAML file [default: the embedded Friday cascade]
+    /// Scenario YAML file, or - to read it from standard input [default: the
+    /// embedded Friday cascade]
     pub scenario: Option<PathBuf>,
     /// Seed of the world [default: the scenario's `seed`, else 1]
     #[arg(long)]
@@ -255,7 +256,8 @@ pub struct MocksArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DrillArgs {
-    /// Scenario YAML file [default: the embedded Friday cascade]
+    /// Scenario YAML file, or - to read it from standard input [default: the
+    /// embedded Friday cascade]
     pub scenario: Option<PathBuf>,
     /// Seed of the world [default: the scenario's `seed`, else 1]
     #[arg(long)]
@@ -382,13 +384,15 @@ impl ReportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScenarioArg {
-    /// Scenario YAML file [default: the embedded Friday cascade]
+    /// Scenario YAML file, or - to read it from standard input [default: the
+    /// embedded Friday cascade]
     pub scenario: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// Scenario YAML file [default: the embedded Friday cascade]
+    /// Scenario YAML file, or - to read it from standard input [default: the
+    /// embedded Friday cascade]
     pub scenario: Option<PathBuf>,
     /// Strategy to replay: a built-in (direct, reviewed, flag-disable,
     /// staged, blue-green, rollback) or a policy defined in the scenario
@@ -435,7 +439,8 @@ pub enum RunFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// Scenario YAML file [default: the embedded Friday cascade]
+    /// Scenario YAML file, or - to read it from standard input [default: the
+    /// embedded Friday cascade]
     pub scenario: Option<PathBuf>,
     /// `all`, or a comma-separated list of strategy names
     #[arg(long, default_value = "all")]

@@ -207,6 +207,50 @@ fn should_report_every_problem_with_file_line_and_column() {
 }
 
 #[test]
+fn should_read_a_scenario_from_standard_input_and_locate_bytes_that_are_not_text() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let piped = |input: &[u8]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .args(["run", "-", "--format", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let text = std::fs::read(scenario("friday-cascade.yaml")).unwrap();
+    let o = piped(&text);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_file = gameday(&["run", &scenario("friday-cascade.yaml"), "--format", "json"]);
+    let score = |o: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["score"].clone()
+    };
+    assert_eq!(
+        score(&o),
+        score(&from_file),
+        "the same scenario, the same score"
+    );
+    let o = piped(b"name: x\nservices:\n  pay\xffment: {}\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<stdin>:3:6: byte 0xff is not UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+    let nul = temp_file("nul.yaml", "name: x\n\0");
+    let o = gameday(&["validate", nul.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("nul.yaml:2:1: a NUL byte"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn should_fail_cleanly_on_a_missing_file() {
     let o = gameday(&["run", "/nonexistent/scenario.yaml"]);
     assert_eq!(o.status.code(), Some(2));

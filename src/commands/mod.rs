@@ -53,10 +53,7 @@ pub fn dispatch(cli: Cli) -> Result<(), Failure> {
 
 /// Loads a scenario file, or the embedded Friday cascade.
 pub fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
-    match path {
-        None => Ok(scenario::friday_cascade()),
-        Some(p) => scenario::load(p).map_err(|e| Failure::input(e.to_string())),
-    }
+    load_with_origin(path).map(|(sc, _)| sc)
 }
 
 /// The version reports name as their writer's.
@@ -68,15 +65,43 @@ pub fn load_with_origin(path: Option<&Path>) -> Result<(Scenario, Origin), Failu
     let Some(p) = path else {
         return Ok((scenario::friday_cascade(), Origin::embedded(VERSION)));
     };
-    let source = p.display().to_string();
-    scenario::limits::file_size(&source, p).map_err(|e| Failure::input(e.to_string()))?;
-    let text = std::fs::read_to_string(p).map_err(|e| {
-        Failure::input(
-            ScenarioErrors::single(ScenarioError::io(&source, e.to_string())).to_string(),
-        )
-    })?;
-    let sc = scenario::parse(&source, &text).map_err(|e| Failure::input(e.to_string()))?;
-    Ok((sc, Origin::file(VERSION, &source, text.as_bytes())))
+    let invalid = |e: ScenarioErrors| Failure::input(e.to_string());
+    let io = |source: &str, e: std::io::Error| {
+        invalid(ScenarioErrors::single(ScenarioError::io(
+            source,
+            e.to_string(),
+        )))
+    };
+    // `-` is standard input, read up to the file size limit.
+    let (source, bytes) = if p == Path::new("-") {
+        use std::io::Read;
+        let source = "<stdin>".to_string();
+        let limit = scenario::limits::MAX_FILE_BYTES;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io(&source, e))?;
+        if bytes.len() > limit {
+            return Err(invalid(ScenarioErrors::single(ScenarioError::io(
+                &source,
+                format!("standard input holds more than the limit of {limit} bytes for a scenario"),
+            ))));
+        }
+        (source, bytes)
+    } else {
+        let source = p.display().to_string();
+        scenario::limits::file_size(&source, p).map_err(invalid)?;
+        let bytes = std::fs::read(p).map_err(|e| io(&source, e))?;
+        (source, bytes)
+    };
+    let text = scenario::decode(&source, bytes).map_err(invalid)?;
+    let sc = scenario::parse(&source, &text).map_err(invalid)?;
+    Ok((
+        sc,
+        Origin::file(VERSION, &p.display().to_string(), text.as_bytes()),
+    ))
 }
 
 /// Built-in presets then the scenario's own policies.

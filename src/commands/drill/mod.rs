@@ -40,6 +40,11 @@ const LOG_STATUS_EVERY: Duration = Duration::from_secs(10);
 const PAGES_SHOWN: usize = 1;
 
 pub fn drill(args: DrillArgs) -> Result<(), Failure> {
+    if args.scenario.as_deref() == Some(std::path::Path::new("-")) {
+        return Err(Failure::input(
+            "error: a drill reads its scenario from a file, not standard input: the terminal is the facilitator's and the journal keeps the file's text (hint: gameday drill scenarios/friday-cascade.yaml)",
+        ));
+    }
     if let Some(url) = &args.page_webhook {
         gameday_mocks::drill::alertmanager::check_url(url)
             .map_err(|e| Failure::input(format!("error: --page-webhook {url}: {e}")))?;
