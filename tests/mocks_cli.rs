@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
+mod common;
+
 fn http(addr: &str, request: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).expect("fake is listening");
     s.write_all(request.as_bytes()).unwrap();
@@ -164,6 +166,42 @@ fn should_refuse_a_token_argo_cd_cannot_carry_and_a_port_base_without_room() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
             err.contains("leaves no room for the six fakes"),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+#[test]
+fn should_warn_loudly_and_ask_for_the_token_when_served_beyond_loopback() {
+    for cmd in ["mocks", "drill"] {
+        let base = common::net::free_port_base().to_string();
+        let mut args = vec![
+            cmd,
+            "--token",
+            "t",
+            "--bind",
+            "0.0.0.0",
+            "--port-base",
+            &base,
+        ];
+        args.extend(["--exit-after", "1"]);
+        if cmd == "drill" {
+            args.push("--quiet");
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_gameday"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("warning: --bind 0.0.0.0 serves the fakes beyond this machine")
+                && err.contains("reads too"),
             "{cmd}: {err}"
         );
     }

@@ -46,13 +46,21 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 pub const MAX_CONNECTIONS: usize = 256;
 
 type Handler = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
+type Gate = Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>;
+
+/// What the handler and the optional gate in front of it are.
+#[derive(Default)]
+struct Slots {
+    handler: OnceLock<Handler>,
+    gate: OnceLock<Gate>,
+}
 
 /// A running server. Dropping it stops it: no new connection is
 /// accepted and the open ones are closed, so nobody acts on the world
 /// after (a drill is scored once its fakes are stopped).
 pub struct Server {
     address: SocketAddr,
-    handler: Arc<OnceLock<Handler>>,
+    slots: Arc<Slots>,
     stop: watch::Sender<bool>,
 }
 
@@ -63,12 +71,12 @@ impl Server {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        let handler: Arc<OnceLock<Handler>> = Arc::new(OnceLock::new());
+        let slots = Arc::new(Slots::default());
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(accept(listener, handler.clone(), stopped));
+        tokio::spawn(accept(listener, slots.clone(), stopped));
         Ok(Server {
             address,
-            handler,
+            slots,
             stop,
         })
     }
@@ -88,7 +96,17 @@ impl Server {
     where
         F: Fn(&HttpRequest) -> HttpResponse + Send + Sync + 'static,
     {
-        let _ = self.handler.set(Arc::new(handler));
+        let _ = self.slots.handler.set(Arc::new(handler));
+    }
+
+    /// Lets through only the requests `allowed` accepts; the others get
+    /// 401 before the handler sees them (a fake served beyond loopback
+    /// asks for the token on reads too). Once; a second call is ignored.
+    pub fn gate<F>(&self, allowed: F)
+    where
+        F: Fn(&HttpRequest) -> bool + Send + Sync + 'static,
+    {
+        let _ = self.slots.gate.set(Arc::new(allowed));
     }
 }
 
@@ -96,7 +114,8 @@ impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
             .field("address", &self.address)
-            .field("handler", &self.handler.get().is_some())
+            .field("handler", &self.slots.handler.get().is_some())
+            .field("gated", &self.slots.gate.get().is_some())
             .finish()
     }
 }
@@ -114,7 +133,7 @@ async fn stopping(mut stopped: watch::Receiver<bool>) {
 
 async fn accept(
     listener: tokio::net::TcpListener,
-    handler: Arc<OnceLock<Handler>>,
+    handler: Arc<Slots>,
     stopped: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -161,7 +180,7 @@ async fn accept(
 
 async fn respond(
     req: Request<Incoming>,
-    handler: Arc<OnceLock<Handler>>,
+    slots: Arc<Slots>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -182,7 +201,7 @@ async fn respond(
             ))
         }
     };
-    let Some(handler) = handler.get().cloned() else {
+    let Some(handler) = slots.handler.get().cloned() else {
         return Ok(plain(503, "503 Service Unavailable: starting\n"));
     };
     let request = HttpRequest {
@@ -201,6 +220,12 @@ async fn respond(
             .collect(),
         body: body.to_vec(),
     };
+    if slots.gate.get().is_some_and(|allowed| !allowed(&request)) {
+        return Ok(plain(
+            401,
+            "401 Unauthorized: this fake is served beyond loopback, so every request needs the token, reads too\n",
+        ));
+    }
     // Handlers take the world's lock and may compute for a while (a
     // PromQL range query): off the async workers.
     let answer = tokio::task::spawn_blocking(move || handler(&request)).await;

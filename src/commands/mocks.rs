@@ -87,6 +87,9 @@ pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::runtime(format!("error: cannot start the runtime: {e}")))?;
+    if let Some(w) = serve::bind_warning(args.bind) {
+        eprintln!("{w}");
+    }
     runtime.block_on(async move {
         let mut running = Vec::new();
         for fake in Fake::ALL {

@@ -379,6 +379,9 @@ async fn start_fakes(
     world: &SharedWorld,
     token: &str,
 ) -> Result<Vec<Running>, Failure> {
+    if let Some(w) = serve::bind_warning(args.bind) {
+        eprintln!("{w}");
+    }
     let mut running = Vec::new();
     for (index, fake) in Fake::ALL.into_iter().enumerate() {
         let port = match args.port_base {
