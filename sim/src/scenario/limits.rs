@@ -7,7 +7,11 @@
 //!   few kilobytes of nested aliases can stand for billions of nodes);
 //! - [`MIN_SCRAPE_INTERVAL`], [`MAX_HORIZON`] and [`MAX_SCRAPE_POINTS`]: the
 //!   work a replay implies (every scrape of every service is computed and
-//!   kept), checked on the validated model ([`work`]).
+//!   kept), checked on the validated model ([`work`]);
+//! - [`MAX_RPS`] and [`MAX_VALUE_PER_REQUEST`]: the numbers the counters
+//!   and the revenue are computed from, so that no count wraps (a million
+//!   requests a second for 90 days is 7.8e12, far inside a u64) and no sum
+//!   becomes infinite.
 //!
 //! The Friday cascade is about 6 KB, 900 nodes, and 1,920 scrapes of 4
 //! services: every limit is far above what a real incident needs.
@@ -29,6 +33,12 @@ pub const MIN_SCRAPE_INTERVAL: SimDuration = SimDuration::from_secs(1);
 
 /// Longest horizon: 90 days.
 pub const MAX_HORIZON: SimDuration = SimDuration::from_secs(90 * 24 * 3600);
+
+/// Highest request rate of one service, per second.
+pub const MAX_RPS: f64 = 1_000_000.0;
+
+/// Highest value of one request, in the scenario's currency.
+pub const MAX_VALUE_PER_REQUEST: f64 = 1_000_000.0;
 
 /// Most scrapes a replay may take over all services together.
 pub const MAX_SCRAPE_POINTS: u64 = 20_000_000;

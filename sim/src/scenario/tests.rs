@@ -51,6 +51,24 @@ fn every_problem_is_located_and_explained() {
     // (edit from, edit to, expected message part, line containing)
     let cases: &[(&str, &str, &str, &str)] = &[
         (
+            "rps: 12 ",
+            "rps: 1e300 ",
+            "1e300 requests per second is over the limit of 1000000",
+            "rps: 1e300",
+        ),
+        (
+            "rps: 40",
+            "rps: 6.1e14",
+            "over the limit of 1000000 for one service",
+            "rps: 6.1e14",
+        ),
+        (
+            "value_per_request: 18.5",
+            "value_per_request: 1e300",
+            "a value of 1e300 per request is over the limit",
+            "value_per_request: 1e300",
+        ),
+        (
             "    optional: true\n",
             "    optional: true\n    onset: 1h\n",
             "an optional fault has no onset",

@@ -288,6 +288,15 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                 &format!("{p}.rps"),
                 format!("requests per second must be above zero, not {}", s.rps),
             );
+        } else if s.rps > super::limits::MAX_RPS {
+            cx.err(
+                &format!("{p}.rps"),
+                format!(
+                    "{} requests per second is over the limit of {} for one service",
+                    short_number(s.rps),
+                    super::limits::MAX_RPS
+                ),
+            );
         }
         if !(s.value_per_request.is_finite() && s.value_per_request >= 0.0) {
             cx.err(
@@ -295,6 +304,15 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                 format!(
                     "value per request must be zero or more, not {}",
                     s.value_per_request
+                ),
+            );
+        } else if s.value_per_request > super::limits::MAX_VALUE_PER_REQUEST {
+            cx.err(
+                &format!("{p}.value_per_request"),
+                format!(
+                    "a value of {} per request is over the limit of {}",
+                    short_number(s.value_per_request),
+                    super::limits::MAX_VALUE_PER_REQUEST
                 ),
             );
         }
@@ -1101,4 +1119,13 @@ fn topo_order(cx: &mut Ctx<'_>, n: usize, deps: &[(usize, Dependency)]) -> Optio
         );
     }
     cycles.is_empty().then_some(order)
+}
+
+/// A number as a message shows it: `1e300`, not three hundred digits.
+fn short_number(x: f64) -> String {
+    if x.abs() >= 1e7 {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
