@@ -51,6 +51,18 @@ fn every_problem_is_located_and_explained() {
     // (edit from, edit to, expected message part, line containing)
     let cases: &[(&str, &str, &str, &str)] = &[
         (
+            "flags:\n  payment_processing_v2:\n",
+            "flags:\n  \"payment/../v2 ?#\":\n",
+            "flag name `payment/../v2 ?#` cannot travel in a URL as it is",
+            "payment/../v2",
+        ),
+        (
+            "services:\n",
+            "services:\n  \"login ✓\":\n    rps: 1\n    baseline_error_ratio: 0.001\n    value_per_request: 0.0\n    slo: 0.995\n    slo_window: 30d\n    version: \"1\"\n    previous_version: \"0\"\n",
+            "service name `login ✓` cannot travel in a URL as it is",
+            "login ✓",
+        ),
+        (
             "rps: 12 ",
             "rps: 1e300 ",
             "1e300 requests per second is over the limit of 1000000",

@@ -283,6 +283,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
     let mut services = Vec::new();
     for (name, s) in &raw.services {
         let p = format!("services.{name}");
+        check_name(cx, &p, "service", name);
         if !(s.rps.is_finite() && s.rps > 0.0) {
             cx.err(
                 &format!("{p}.rps"),
@@ -405,6 +406,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
     // Flags.
     let mut flags = Vec::new();
     for (name, f) in &raw.flags {
+        check_name(cx, &format!("flags.{name}"), "flag", name);
         let p = format!("flags.{name}");
         let service = cx.service(&format!("{p}.service"), &f.service);
         let rollout = cx.ratio(&format!("{p}.rollout"), f.rollout, "rollout share");
@@ -1127,5 +1129,59 @@ fn short_number(x: f64) -> String {
         format!("{x:e}")
     } else {
         format!("{x}")
+    }
+}
+
+/// Longest name of a service or flag.
+pub const MAX_NAME_LEN: usize = 63;
+
+/// Service and flag names travel in URLs (Argo CD applications, Unleash
+/// features), Prometheus labels and GitHub labels (`deploy/payment`), so
+/// they keep to what all of them carry unescaped: a letter or digit, then
+/// letters, digits, `.`, `-` or `_`, at most [`MAX_NAME_LEN`], and no `..`.
+/// With that, `run --via http` can never quietly address something else.
+fn check_name(cx: &mut Ctx<'_>, path: &str, kind: &str, name: &str) {
+    let ok = (1..=MAX_NAME_LEN).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && !name.contains("..");
+    if !ok {
+        let shown: String = name.chars().take(80).collect();
+        cx.err_key(
+            path,
+            format!(
+                "{kind} name `{}` cannot travel in a URL as it is: use letters, digits, `.`, `-` and `_`, starting with a letter or digit, at most {MAX_NAME_LEN} characters",
+                shown.escape_debug()
+            ),
+            Some(format!("e.g. `{}`", suggested(name))),
+        );
+    }
+}
+
+/// `name` with what a URL cannot carry replaced by `-`.
+fn suggested(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(MAX_NAME_LEN)
+        .collect();
+    while out.contains("..") {
+        out = out.replace("..", ".");
+    }
+    let out = out
+        .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
+    if out.is_empty() {
+        "payment".into()
+    } else {
+        out
     }
 }
