@@ -174,7 +174,11 @@ pub fn eval_range_within(
 /// `match[]` selectors too).
 pub fn parse(expr: &str) -> Result<Expr, EvalError> {
     limits::check_text(expr)?;
-    parser::parse(expr).map_err(EvalError::Parse)
+    // The parser has panicked on inputs the limits now refuse first; if
+    // it finds another, the request is refused, not the fake.
+    std::panic::catch_unwind(|| parser::parse(expr))
+        .unwrap_or_else(|_| Err("the query could not be parsed".into()))
+        .map_err(EvalError::Parse)
 }
 
 /// Walks the AST at one instant.

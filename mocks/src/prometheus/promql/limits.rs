@@ -37,6 +37,10 @@ pub const MAX_OPERATORS: usize = 256;
 pub const MAX_SAMPLES: u64 = 50_000_000;
 /// Longest a query may evaluate.
 pub const MAX_EVAL: Duration = Duration::from_secs(2);
+/// Longest duration written as a plain number of seconds (`x[600]`,
+/// `offset 1e3`): about 317 years. promql-parser panics on numbers past
+/// what a `Duration` holds (`x[1e308]`), so they are refused first.
+pub const MAX_NUMERIC_DURATION_SECONDS: f64 = 1e10;
 
 /// Refuses query text past the syntactic bounds, naming the bound.
 pub fn check_text(expr: &str) -> Result<(), EvalError> {
@@ -57,7 +61,81 @@ pub fn check_text(expr: &str) -> Result<(), EvalError> {
             "the query has {operators} operators; the Prometheus fake takes at most {MAX_OPERATORS}"
         )));
     }
+    if let Some(n) = numeric_durations(expr)
+        .into_iter()
+        .find(|n| n.is_nan() || *n > MAX_NUMERIC_DURATION_SECONDS)
+    {
+        return Err(EvalError::Parse(format!(
+            "a duration of {n:e} seconds; the Prometheus fake takes at most {MAX_NUMERIC_DURATION_SECONDS:e}"
+        )));
+    }
     Ok(())
+}
+
+/// The plain numbers written where PromQL reads a duration: inside `[...]`
+/// and after `offset`, outside strings and comments, as magnitudes.
+fn numeric_durations(expr: &str) -> Vec<f64> {
+    let chars: Vec<char> = expr.chars().collect();
+    let (mut out, mut i, mut brackets, mut after_offset) = (Vec::new(), 0, 0usize, false);
+    let mut word = String::new();
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' | '\'' | '`' => {
+                i += 1;
+                while i < chars.len() && chars[i] != c {
+                    i += if chars[i] == '\\' && c != '`' { 2 } else { 1 };
+                }
+                after_offset = false;
+            }
+            '#' => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '[' => brackets += 1,
+            ']' => brackets = brackets.saturating_sub(1),
+            c if c.is_ascii_digit()
+                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric()
+                        || chars[i] == '.'
+                        || chars[i] == '_'
+                        || (matches!(chars[i], '+' | '-') && matches!(chars[i - 1], 'e' | 'E')))
+                {
+                    i += 1;
+                }
+                if brackets > 0 || after_offset {
+                    let token: String = chars[start..i].iter().filter(|&&c| c != '_').collect();
+                    let hex = token
+                        .strip_prefix("0x")
+                        .or_else(|| token.strip_prefix("0X"))
+                        .map(|h| u128::from_str_radix(h, 16).map_or(f64::INFINITY, |v| v as f64));
+                    if let Some(v) = hex.or_else(|| token.parse::<f64>().ok()) {
+                        out.push(v.abs());
+                    }
+                }
+                after_offset = false;
+                word.clear();
+                continue;
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                word.push(c);
+                i += 1;
+                continue;
+            }
+            '+' | '-' | ' ' | '\t' | '\n' | '\r' if after_offset => {}
+            _ => after_offset = false,
+        }
+        if !word.is_empty() {
+            after_offset = word.eq_ignore_ascii_case("offset");
+            word.clear();
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The deepest nesting and the number of operators in `expr`, outside
@@ -191,6 +269,35 @@ mod tests {
         let long = format!("x{{a=\"{}\"}}", "y".repeat(MAX_QUERY_BYTES));
         assert!(check_text(&long).unwrap_err().to_string().contains("bytes"));
         assert_eq!(check_text(&vec!["1"; MAX_OPERATORS + 1].join("+")), Ok(()));
+    }
+
+    #[test]
+    fn should_refuse_numeric_durations_a_duration_cannot_hold() {
+        for q in [
+            "x[1e308]",
+            "x offset 1e308",
+            "x offset -1e308",
+            "x[5m:1e308]",
+            "rate(x[0xffffffffffffffffffff])",
+        ] {
+            let e = check_text(q).unwrap_err().to_string();
+            assert!(e.contains("a duration of"), "{q}: {e}");
+            // And so promql-parser never sees them.
+            assert!(std::panic::catch_unwind(|| check_text(q)).is_ok());
+        }
+        for q in [
+            "x[600]",
+            "x offset 1e3",
+            "x[5m] offset 10",
+            r#"x{a="[1e308]"}"#,
+            "1e308",
+        ] {
+            assert_eq!(check_text(q), Ok(()), "{q}");
+        }
+        assert_eq!(
+            numeric_durations("x[1e3:15] offset  - 2"),
+            vec![1e3, 15.0, 2.0]
+        );
     }
 
     #[test]
