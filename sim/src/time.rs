@@ -73,6 +73,10 @@ impl fmt::Display for SimDuration {
             } else {
                 write!(f, "{m}m")
             }
+        } else if s == 0 && ms % 100 != 0 {
+            // Under a second and finer than a tenth: `1ms`, `250ms`, never
+            // a `0.0s` that reads as nothing.
+            write!(f, "{ms}ms")
         } else if ms > 0 && s < 10 {
             write!(f, "{}.{}s", s, ms / 100)
         } else {
@@ -205,6 +209,10 @@ mod tests {
         assert_eq!(SimDuration::from_mins(5).to_string(), "5m");
         assert_eq!(SimDuration::from_secs(7500).to_string(), "2h05m");
         assert_eq!(SimDuration::from_millis(1500).to_string(), "1.5s");
+        assert_eq!(SimDuration::from_millis(1).to_string(), "1ms", "never 0.0s");
+        assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
+        assert_eq!(SimDuration::from_millis(500).to_string(), "0.5s");
+        assert_eq!(SimDuration::ZERO.to_string(), "0s");
     }
 
     #[test]

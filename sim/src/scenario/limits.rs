@@ -93,8 +93,21 @@ fn expanded(text: &str) -> Result<(), TooLarge> {
     // Expanded size of each anchored node, by anchor id.
     let mut anchors: Vec<u64> = Vec::new();
     let mut parser = Parser::new_from_str(text);
+    let mut documents = 0;
     // Unparsable YAML is serde's to report.
     while let Some(Ok((event, span))) = parser.next_event() {
+        if matches!(event, Event::DocumentStart(_)) {
+            documents += 1;
+            if documents == 2 {
+                // Only the first would be read, the rest silently lost.
+                return Err(TooLarge {
+                    line: Some(span.start.line()),
+                    column: Some(span.start.col() + 1),
+                    message: "a second YAML document: a scenario file holds one".into(),
+                    hint: "one incident per file: split the documents at `---` into files of their own".into(),
+                });
+            }
+        }
         let done = match event {
             Event::Scalar(_, _, anchor, _) => Some((anchor, 1)),
             Event::Alias(id) => Some((0, anchors.get(id).copied().unwrap_or(1))),
@@ -172,6 +185,18 @@ pub(crate) fn work(sc: &Scenario) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_a_second_document_at_its_line() {
+        assert!(expanded("---\nname: a\n").is_ok(), "one document, marked");
+        let e = expanded("name: a\n---\nname: b\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(1)));
+        assert!(
+            e.message.contains("a second YAML document"),
+            "{}",
+            e.message
+        );
+    }
 
     #[test]
     fn counts_aliases_expanded() {

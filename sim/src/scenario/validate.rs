@@ -147,7 +147,7 @@ impl Ctx<'_> {
         match self.services.iter().position(|s| s == name) {
             Some(i) => Some(ServiceId(i as u32)),
             None => {
-                let known = format!("known services: {}", self.services.join(", "));
+                let known = format!("known services: {}", listed(&self.services));
                 let hint = match did_you_mean(name, self.services.iter().map(String::as_str)) {
                     Some(close) => format!("did you mean `{close}`? {known}"),
                     None => known,
@@ -175,11 +175,11 @@ impl Ctx<'_> {
             (None, None) => {
                 let hint = format!(
                     "a component is a service ({}) or a library ({})",
-                    self.services.join(", "),
+                    listed(&self.services),
                     if self.libraries.is_empty() {
                         "none defined".to_string()
                     } else {
-                        self.libraries.join(", ")
+                        listed(&self.libraries)
                     }
                 );
                 self.err_hint(path, format!("unknown service or library `{name}`"), hint);
@@ -663,7 +663,7 @@ fn build(cx: &mut Ctx<'_>, raw: RawScenario) -> Option<Scenario> {
                         .collect();
                     let hint = format!(
                         "a change to `{name}` ships only to {}; a bug can only live in a build the change produces (use `via:` to name the host)",
-                        names.join(", ")
+                        listed(&names)
                     );
                     let field = if lr.via.is_some() { "via" } else { "service" };
                     cx.err_hint(
@@ -1183,5 +1183,32 @@ fn suggested(name: &str) -> String {
         "payment".into()
     } else {
         out
+    }
+}
+
+/// Names a hint lists before it says how many more there are.
+const LISTED: usize = 12;
+
+/// `names` for a hint: all of a few, or the first [`LISTED`] and a count
+/// (a scenario of 2,000 services must not print them all in every hint).
+fn listed<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<&str> = names.iter().take(LISTED).map(AsRef::as_ref).collect();
+    if names.len() <= LISTED {
+        return shown.join(", ");
+    }
+    format!("{}, and {} more", shown.join(", "), names.len() - LISTED)
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::listed;
+
+    #[test]
+    fn a_hint_lists_a_few_names_and_counts_the_rest() {
+        assert_eq!(listed(&["a", "b"]), "a, b");
+        let many: Vec<String> = (0..2000).map(|i| format!("s{i}")).collect();
+        let l = listed(&many);
+        assert!(l.ends_with(", and 1988 more"), "{l}");
+        assert!(l.len() < 120, "{l}");
     }
 }
