@@ -75,7 +75,17 @@ pub struct RunnerConfig {
     /// ([`steps::MAX_PULL_REQUESTS`] by default): reaching it ends the work
     /// like a policy bound, journaled as `limit reached`.
     pub max_pull_requests: usize,
+    /// Turns (plans run for a target) in one replay, whatever the policy
+    /// ([`MAX_TURNS`] by default): reaching it ends the response, journaled
+    /// as `limit reached`. Each turn spends simulated time, so a sane
+    /// policy never comes near it; a `repeat` that toggles a flag forever
+    /// over a 90-day horizon would, and stops here instead of filling
+    /// memory with its journal.
+    pub max_turns: usize,
 }
+
+/// The default [`RunnerConfig::max_turns`].
+pub const MAX_TURNS: usize = 20_000;
 
 impl RunnerConfig {
     pub fn for_team(team: &Team, stability_window: SimDuration) -> Self {
@@ -84,6 +94,7 @@ impl RunnerConfig {
             verify: team.alert.window + team.alert.for_duration + SimDuration::from_mins(5),
             max_reworks: 12,
             max_pull_requests: steps::MAX_PULL_REQUESTS,
+            max_turns: MAX_TURNS,
         }
     }
 }
@@ -118,6 +129,8 @@ pub struct Runner<'c, C: ControlPlane> {
     engaged: bool,
     /// The team has changed something in the world.
     acted: bool,
+    /// Turns taken so far.
+    turns: usize,
 }
 
 impl<C: ControlPlane> std::fmt::Debug for Runner<'_, C> {
@@ -145,6 +158,7 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
             mem: Memory::default(),
             engaged: false,
             acted: false,
+            turns: 0,
         }
     }
 
@@ -200,6 +214,16 @@ impl<'c, C: ControlPlane> Runner<'c, C> {
                 return self.stop(&broken);
             };
             let target = target.clone();
+            if self.turns >= self.cfg.max_turns {
+                let reason = format!(
+                    "limit reached: gameday's bound of {} turns in one replay",
+                    self.cfg.max_turns
+                );
+                self.cp
+                    .note(Note::Stop, &format!("response stopped: {reason}"))?;
+                return Ok(Ended::Stopped(reason));
+            }
+            self.turns += 1;
             self.turn(&target)?;
         }
     }

@@ -389,3 +389,40 @@ fn a_runaway_cascade_stops_at_gamedays_own_bound_on_pull_requests() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_response_that_never_ends_stops_at_gamedays_bound_on_turns() {
+    // The same runaway cascade, bounded by turns instead: each turn is a
+    // plan for one target, so the bound caps every kind of action.
+    use crate::control::InProcess;
+    use crate::strategy::crew::Crew;
+    use crate::strategy::{Runner, RunnerConfig};
+    let mut sc = always_regresses(1.0);
+    sc.horizon = SimDuration::from_mins(5 * 24 * 60);
+    let policy = preset("direct", &sc).unwrap();
+    let mut world = crate::world::World::new(&sc, 1);
+    let ended = {
+        let mut cp = InProcess::new(&mut world);
+        let mut cfg = RunnerConfig::for_team(&sc.team, sc.stability_window);
+        cfg.max_turns = 3;
+        Runner::new(&mut cp, &sc, policy, Crew::new(1, &sc.team), cfg).run(sc.horizon)
+    };
+    let score = crate::engine::conclude(&mut world, ended);
+    let last_stop = world
+        .journal()
+        .entries()
+        .iter()
+        .rev()
+        .find(|e| e.text.starts_with("response stopped"))
+        .map(|e| e.text.clone());
+    assert!(
+        last_stop
+            .as_deref()
+            .is_some_and(|t| t.contains("bound of 3 turns")),
+        "journaled: {last_stop:?}"
+    );
+    match &score.outcome {
+        Outcome::Stopped(why) => assert!(why.contains("limit reached"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
