@@ -92,6 +92,17 @@ pub fn handle_in(
         ("POST", ["api", "v1", "applications", name, "rollback"]) => {
             rollback(world, tb, name, req, project_given)
         }
+        // Real endpoints this fake does not serve (resource-tree,
+        // managed-resources, events, logs): said so, not "method not
+        // allowed", so a client knows to ask differently.
+        ("GET", ["api", "v1", "applications", _, rest @ ..]) => error(
+            501,
+            UNIMPLEMENTED,
+            &format!(
+                "`{}` of an application is not served by the Argo CD fake (it serves list, get, sync and rollback)",
+                rest.join("/")
+            ),
+        ),
         (_, ["api", "v1", "applications", ..]) => error(405, UNIMPLEMENTED, "method not allowed"),
         _ => error(404, NOT_FOUND, "Not Found"),
     }
@@ -162,7 +173,7 @@ fn application_json(world: &World<'_>, tb: &Timebase, app: &AppView) -> Value {
         .and_then(|o| o.finished)
         .unwrap_or(world.now())
         .max(world.now());
-    json!({
+    let mut v = json!({
         "metadata": { "name": app.name, "namespace": "argocd", "resourceVersion": world.now().as_millis().to_string() },
         "spec": {
             "project": "default",
@@ -182,7 +193,20 @@ fn application_json(world: &World<'_>, tb: &Timebase, app: &AppView) -> Value {
                 "name": app.name, "status": sync_status, "health": { "status": health }
             }],
         },
-    })
+    });
+    // Real Argo CD omits an absent operation rather than writing null, and
+    // clients generated from its swagger reject the null.
+    if let Some(o) = v.as_object_mut() {
+        if o.get("operation").is_some_and(Value::is_null) {
+            o.remove("operation");
+        }
+    }
+    if let Some(st) = v["status"].as_object_mut() {
+        if st.get("operationState").is_some_and(Value::is_null) {
+            st.remove("operationState");
+        }
+    }
+    v
 }
 
 fn list(world: &mut World<'_>, tb: &Timebase) -> HttpResponse {
@@ -418,6 +442,11 @@ mod tests {
         assert_eq!(v["status"]["sync"]["status"], "Synced");
         assert_eq!(v["status"]["history"][0]["id"], 0);
         assert_eq!(v["status"]["history"][1]["revision"], "2026.11.20-1");
+        // Never synced: no operation and no operation state, omitted as
+        // real Argo CD does (a null breaks swagger-generated clients).
+        assert!(v.get("operation").is_none(), "{v}");
+        assert!(v["status"].get("operationState").is_none(), "{v}");
+        assert!(!r.body.contains("null"), "no null anywhere: {}", r.body);
     }
 
     #[test]
@@ -459,7 +488,10 @@ mod tests {
         )
         .json_body();
         assert_eq!(v["status"]["operationState"]["phase"], "Succeeded");
-        assert!(v["operation"].is_null());
+        assert!(
+            v.get("operation").is_none(),
+            "omitted, not null, once the sync is done: {v}"
+        );
         assert!(
             v["status"]["reconciledAt"].as_str()
                 >= v["status"]["operationState"]["finishedAt"].as_str()
@@ -473,7 +505,7 @@ mod tests {
     fn should_answer_errors_in_argo_cds_shape() {
         let sc = friday_cascade();
         let mut w = World::new(&sc, 1);
-        let cases: [(&str, &str, &str, u16); 6] = [
+        let cases: [(&str, &str, &str, u16); 8] = [
             ("GET", "/api/v1/applications/nope", "", 403),
             ("GET", "/api/v1/applications/nope?project=default", "", 404),
             (
@@ -490,6 +522,8 @@ mod tests {
             ),
             ("POST", "/api/v1/applications/payment/sync", "{}", 400),
             ("DELETE", "/api/v1/applications/payment", "", 405),
+            ("GET", "/api/v1/applications/payment/resource-tree", "", 501),
+            ("GET", "/api/v1/applications/payment/managed-resources", "", 501),
         ];
         for (m, p, b, status) in cases {
             let r = handle(&req(m, p, b), &mut w, TOKEN);
