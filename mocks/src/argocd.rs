@@ -523,7 +523,12 @@ mod tests {
             ("POST", "/api/v1/applications/payment/sync", "{}", 400),
             ("DELETE", "/api/v1/applications/payment", "", 405),
             ("GET", "/api/v1/applications/payment/resource-tree", "", 501),
-            ("GET", "/api/v1/applications/payment/managed-resources", "", 501),
+            (
+                "GET",
+                "/api/v1/applications/payment/managed-resources",
+                "",
+                501,
+            ),
         ];
         for (m, p, b, status) in cases {
             let r = handle(&req(m, p, b), &mut w, TOKEN);

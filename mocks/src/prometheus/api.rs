@@ -135,6 +135,30 @@ pub fn handle(req: &HttpRequest, ctx: &Context<'_>) -> HttpResponse {
         "/api/v1/alerts" => (read_only, alerts),
         "/api/v1/rules" => (read_only, rules),
         "/api/v1/status/buildinfo" => (read_only, buildinfo),
+        // The web UI's address: `/` redirects to it, as on a real
+        // server, and clients that probe the root (prometheus-api-client's
+        // check_prometheus_connection) find a page there.
+        "/" => {
+            if !matches!(method.as_str(), "GET" | "HEAD") {
+                return method_not_allowed();
+            }
+            return HttpResponse::raw(
+                302,
+                "text/html; charset=utf-8",
+                "<a href=\"/graph\">Found</a>.\n",
+            )
+            .with_header("location", "/graph");
+        }
+        "/graph" | "/query" => {
+            if !matches!(method.as_str(), "GET" | "HEAD") {
+                return method_not_allowed();
+            }
+            return HttpResponse::raw(
+                200,
+                "text/html; charset=utf-8",
+                "<!doctype html><title>Prometheus (gameday fake)</title><p>This is gameday's Prometheus fake: it has no web UI. Query it through the HTTP API, e.g. <code>/api/v1/query?query=http_requests_total</code>, or add it to Grafana as a Prometheus data source.</p>\n",
+            );
+        }
         "/-/healthy" | "/-/ready" => {
             if !matches!(method.as_str(), "GET" | "HEAD") {
                 return method_not_allowed();

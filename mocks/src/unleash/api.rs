@@ -103,6 +103,14 @@ pub fn handle(req: &HttpRequest, flags: &mut FlagSet, token: &str) -> HttpRespon
     // Express routes ignore one trailing slash.
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     let segments: Vec<&str> = rest.split('/').collect();
+    // Unleash's health check: open, as on a real server, for load
+    // balancers and SDK readiness probes.
+    if segments == ["health"] {
+        return match req.method.as_str() {
+            "GET" | "HEAD" => HttpResponse::json(200, &json!({ "health": "GOOD" })),
+            _ => Reply::error(405, "MethodNotAllowed", "use GET"),
+        };
+    }
     if segments.first() != Some(&"api") {
         return Reply::not_found(&format!("no endpoint at {path:?}"));
     }
@@ -578,7 +586,7 @@ mod tests {
     fn should_answer_each_error_path_with_its_status() {
         let cases: &[(&str, &str, &[u8], u16)] = &[
             ("GET", "/", b"", 404),
-            ("GET", "/health", b"", 404),
+            ("GET", "/healthz", b"", 404),
             ("GET", "/api", b"", 404),
             ("GET", "/api/client", b"", 404),
             ("GET", "/api/admin/projects/default/features", b"", 404),
@@ -657,6 +665,19 @@ mod tests {
                 assert_eq!(r.content_type, JSON);
             }
         }
+    }
+
+    #[test]
+    fn should_report_its_health_without_a_token() {
+        let mut flags = flags();
+        for m in ["GET", "HEAD"] {
+            let req = request(m, "/health", "", b"", None);
+            let r = handle(&req, &mut flags, "t");
+            assert_eq!(r.status, 200, "{m}");
+            assert_eq!(r.json_body()["health"], "GOOD");
+        }
+        let req = request("POST", "/health", "", b"", None);
+        assert_eq!(handle(&req, &mut flags, "t").status, 405);
     }
 
     #[test]

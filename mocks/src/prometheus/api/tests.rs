@@ -374,6 +374,20 @@ fn should_report_health_and_readiness_in_plain_text() {
 }
 
 #[test]
+fn should_redirect_the_root_to_a_page_as_a_real_server_does() {
+    let root = get("/", "");
+    assert_eq!(root.status, 302);
+    assert!(root
+        .headers
+        .iter()
+        .any(|(k, v)| k == "location" && v == "/graph"));
+    let page = get("/graph", "");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("/api/v1/query"), "{}", page.body);
+    assert_eq!(call("POST", "/", "", b"").status, 405);
+}
+
+#[test]
 fn should_list_series_labels_and_values() {
     let r = get(
         "/api/v1/series",
