@@ -178,7 +178,7 @@ async fn should_answer_bad_requests_in_githubs_shape() {
     let r = client.post(url("/pulls")).body("{}").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     // Malformed JSON, a body missing `head`, an unknown PR, garbage paths.
-    let cases: [(&str, &str, &str, u16); 5] = [
+    let cases: [(&str, &str, &str, u16); 6] = [
         ("POST", "/pulls", "{not json", 400),
         ("POST", "/pulls", r#"{"title":"x","base":"main"}"#, 422),
         (
@@ -188,7 +188,8 @@ async fn should_answer_bad_requests_in_githubs_shape() {
             422,
         ),
         ("GET", "/pulls/99", "", 404),
-        ("GET", "/pulls/%FF%FE/../../", "", 404),
+        ("GET", "/pulls/%FF%FE", "", 404),
+        ("GET", "/pulls/%FF%FE/%2E%2E/x", "", 404),
     ];
     for (m, p, body, status) in cases {
         let req = match m {

@@ -55,8 +55,21 @@ pub(super) fn dispatch(ctx: Ctx<'_, '_>, workflow: &str, req: &HttpRequest) -> H
     }
 }
 
+/// Whether `r` names a commit the repository has: main's, or a branch's
+/// (by name or sha). GitHub answers 422 for any other.
+fn known_commit(world: &World<'_>, r: &str) -> bool {
+    let r = r.strip_prefix("heads/").unwrap_or(r);
+    r == BASE_SHA || r == "main" || world.branch_sha(r).is_some() || world.pull_by_ref(r).is_some()
+}
+
 pub(super) fn check_runs(ctx: Ctx<'_, '_>, r: &str) -> HttpResponse {
     let Some(n) = ctx.world.pull_by_ref(r) else {
+        if !known_commit(ctx.world, r) {
+            return HttpResponse::json(
+                422,
+                &json!({ "message": format!("No commit found for SHA: {r}"), "documentation_url": DOCS }),
+            );
+        }
         return HttpResponse::json(200, &json!({ "total_count": 0, "check_runs": [] }));
     };
     let p = match ctx.world.rest_pull(n) {

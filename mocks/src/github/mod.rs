@@ -11,9 +11,10 @@
 //! `Reworks: #N` makes it a rework. Outside a drill a body with neither
 //! fixes whatever fails most; a drill refuses it (no free answers).
 //!
-//! This module routes a request and checks its credentials; [`pulls`]
-//! handles refs and pull requests, [`checks`] CI and the smoke test,
-//! [`render`] GitHub's JSON shapes.
+//! This module routes a request and checks its credentials; `pulls`
+//! handles refs and pull requests, `checks` CI and the smoke test,
+//! `reads` the repository, the user and the rate limit, `render`
+//! GitHub's JSON shapes.
 
 use gameday_sim::world::{
     CheckConclusion, NewPull, OpError, PullAim, RestPull, ReviewState, World, BASE_SHA,
@@ -28,10 +29,12 @@ use crate::timebase::Timebase;
 
 mod checks;
 mod pulls;
+mod reads;
 mod render;
 
 use checks::*;
 use pulls::*;
+use reads::*;
 use render::*;
 
 const DOCS: &str = "https://docs.github.com/rest";
@@ -126,6 +129,11 @@ pub fn handle_in(
     if mutating && !authorized(req, caller.token) {
         return error(401, "Bad credentials");
     }
+    match (req.method.as_str(), seg.as_slice()) {
+        ("GET", ["user"]) => return user(caller),
+        ("GET", ["rate_limit"]) => return rate_limit(tb, world.now()),
+        _ => {}
+    }
     let [_repos @ "repos", owner, repo, rest @ ..] = seg.as_slice() else {
         return error(404, "Not Found");
     };
@@ -145,10 +153,13 @@ pub fn handle_in(
         caller,
     };
     match (req.method.as_str(), rest) {
+        ("GET", []) => reads::repo(ctx, owner, repo),
         ("POST", ["git", "refs"]) => create_ref(ctx, req),
-        ("GET", ["git", "ref", r @ ..]) => get_ref(ctx, &r.join("/")),
+        // octokit sends `heads%2Fmain` for `heads/main`.
+        ("GET", ["git", "ref", r @ ..]) => get_ref(ctx, &decoded_ref(r)),
         ("POST", ["pulls"]) => create_pull(ctx, req),
-        ("GET", ["pulls"]) => list_pulls(ctx),
+        ("GET", ["pulls"]) => list_pulls(ctx, req),
+        ("GET", ["issues", n, "labels"]) => with_number(n, |n| issue_labels(ctx, n)),
         ("GET", ["pulls", n]) => with_number(n, |n| get_pull(ctx, n)),
         ("PATCH", ["pulls", n]) => with_number(n, |n| update_pull(ctx, n, req)),
         ("GET", ["pulls", n, "reviews"]) => with_number(n, |n| list_reviews(ctx, n)),
@@ -161,8 +172,13 @@ pub fn handle_in(
             with_number(n, |n| request_reviewers(ctx, n))
         }
         ("POST", ["issues", n, "labels"]) => with_number(n, |n| add_labels(ctx, n, req)),
-        ("GET", ["commits", r, "check-runs"]) => check_runs(ctx, r),
-        ("GET", ["commits", r, "status"]) => combined_status(ctx, r),
+        // A ref may be a branch name with slashes, as sent or encoded.
+        ("GET", ["commits", r @ .., "check-runs"]) if !r.is_empty() => {
+            check_runs(ctx, &decoded_ref(r))
+        }
+        ("GET", ["commits", r @ .., "status"]) if !r.is_empty() => {
+            combined_status(ctx, &decoded_ref(r))
+        }
         (
             _,
             ["git", "refs"]
@@ -175,6 +191,12 @@ pub fn handle_in(
         ) => error(405, "Method Not Allowed"),
         _ => error(404, "Not Found"),
     }
+}
+
+/// A ref from path segments: joined with `/`, and `%2F` (how octokit
+/// encodes `heads/main`) read as `/`.
+fn decoded_ref(segments: &[&str]) -> String {
+    segments.join("/").replace("%2F", "/").replace("%2f", "/")
 }
 
 struct Ctx<'a, 'w> {

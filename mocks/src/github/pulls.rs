@@ -205,11 +205,30 @@ pub(super) fn create_pull(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
     }
 }
 
-pub(super) fn list_pulls(ctx: Ctx<'_, '_>) -> HttpResponse {
+/// `GET /pulls?state=open|closed|all` (open by default, as GitHub).
+pub(super) fn list_pulls(ctx: Ctx<'_, '_>, req: &HttpRequest) -> HttpResponse {
+    let state = req
+        .query_pairs()
+        .into_iter()
+        .find(|(k, _)| k == "state")
+        .map_or_else(|| "open".to_string(), |(_, v)| v);
+    let keep: fn(&RestPull) -> bool = match state.as_str() {
+        "open" => |p| p.open,
+        "closed" => |p| !p.open,
+        "all" => |_| true,
+        _ => {
+            return validation(
+                "PullRequest",
+                "state",
+                "invalid",
+                &format!("state `{state}` is none of open, closed, all"),
+            )
+        }
+    };
     let pulls: Vec<Value> = (1..=ctx.world.pull_request_count())
         .rev()
         .filter_map(|n| ctx.world.rest_pull(n).ok())
-        .filter(|p| p.open)
+        .filter(keep)
         .map(|p| pull_json(ctx.world, ctx.tb, &ctx.base, &p))
         .collect();
     HttpResponse::json(200, &Value::Array(pulls))

@@ -20,6 +20,7 @@ pub(super) fn pull_json(world: &World<'_>, tb: &Timebase, base: &str, p: &RestPu
         "number": p.number,
         "url": format!("{base}/pulls/{}", p.number),
         "html_url": format!("{base}/pull/{}", p.number),
+        "issue_url": format!("{base}/issues/{}", p.number),
         "state": if p.open { "open" } else { "closed" },
         "title": p.title,
         "body": p.body,

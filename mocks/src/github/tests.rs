@@ -334,3 +334,78 @@ fn should_run_the_smoke_test_workflow_as_a_check_run() {
     );
     assert_eq!(r.status, 404);
 }
+
+#[test]
+fn should_answer_the_reads_sdks_make_first() {
+    let sc = friday_cascade();
+    let mut w = with_pull(&sc);
+    let get =
+        |w: &mut World<'_>, path: &str| handle(&req("GET", path, ""), w, Caller::frozen(TOKEN));
+    // The repository (PyGithub's get_repo, octokit's repos.get).
+    let r = get(&mut w, "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    let repo = r.json_body();
+    assert_eq!(repo["full_name"], "acme/shop");
+    assert_eq!(repo["default_branch"], "main");
+    assert_eq!(repo["owner"]["login"], "acme");
+    // The user and the rate limit live at the API's root.
+    let root = |w: &mut World<'_>, path: &str| {
+        let r = HttpRequest::new("GET", &format!("/api/v3{path}"))
+            .with_header("authorization", format!("Bearer {TOKEN}"));
+        handle(&r, w, Caller::frozen(TOKEN))
+    };
+    assert_eq!(
+        root(&mut w, "/user").json_body()["login"],
+        "oncall-engineer"
+    );
+    let rate = root(&mut w, "/rate_limit").json_body();
+    assert_eq!(rate["resources"]["core"]["remaining"], 5000);
+    // A pull request is an issue: its labels, and the issue_url that
+    // PyGithub's add_to_labels follows.
+    let labels = get(&mut w, "/issues/1/labels");
+    assert_eq!(labels.status, 200, "{}", labels.body);
+    assert!(labels.json_body().as_array().is_some_and(|l| !l.is_empty()));
+    let pull = get(&mut w, "/pulls/1").json_body();
+    assert!(
+        pull["issue_url"].as_str().unwrap().ends_with("/issues/1"),
+        "{pull}"
+    );
+    // octokit encodes the ref's slash.
+    assert_eq!(get(&mut w, "/git/ref/heads%2Fmain").status, 200);
+    assert_eq!(get(&mut w, "/git/ref/heads/main").status, 200);
+}
+
+#[test]
+fn should_list_pull_requests_by_state_and_find_checks_by_branch_name() {
+    let sc = friday_cascade();
+    let mut w = with_pull(&sc);
+    let get =
+        |w: &mut World<'_>, path: &str| handle(&req("GET", path, ""), w, Caller::frozen(TOKEN));
+    let r = handle(
+        &req("PATCH", "/pulls/1", r#"{"state":"closed"}"#),
+        &mut w,
+        Caller::frozen(TOKEN),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let count = |v: serde_json::Value| v.as_array().map(Vec::len).unwrap_or(99);
+    assert_eq!(
+        count(get(&mut w, "/pulls").json_body()),
+        0,
+        "open by default"
+    );
+    assert_eq!(count(get(&mut w, "/pulls?state=closed").json_body()), 1);
+    assert_eq!(count(get(&mut w, "/pulls?state=all").json_body()), 1);
+    assert_eq!(get(&mut w, "/pulls?state=shut").status, 422);
+    // Check runs by branch name, with or without its slash encoded; an
+    // unknown commit is GitHub's 422.
+    let by_name = get(&mut w, "/commits/fix/check-runs");
+    assert_eq!(by_name.status, 200, "{}", by_name.body);
+    assert_eq!(get(&mut w, "/commits/main/check-runs").status, 200);
+    let unknown = get(&mut w, "/commits/0123456789abcdef/check-runs");
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    assert!(
+        unknown.body.contains("No commit found for SHA"),
+        "{}",
+        unknown.body
+    );
+}
