@@ -87,6 +87,21 @@ fn should_serve_the_fakes_at_the_requested_moment() {
         banner.iter().all(|l| !l.contains("0.0.0.0")),
         "loopback only"
     );
+    // The examples paste as printed: no `<placeholder>` a shell reads as
+    // a redirect, the scenario's own flag, and where the new time is read.
+    assert!(banner.iter().all(|l| !l.contains('<')), "{banner:#?}");
+    assert!(
+        banner
+            .iter()
+            .any(|l| l.contains("/features/payment_processing_v2/environments/production/off")),
+        "{banner:#?}"
+    );
+    assert!(
+        banner
+            .iter()
+            .any(|l| l.contains("/gameday/v1/clock gives the new `unix`")),
+        "{banner:#?}"
+    );
 
     let gameday = addr("gameday", &mut banner);
     let (status, body) = http(

@@ -67,6 +67,7 @@ pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
     check_port_base(args.port_base)?;
     let name = sc.name.clone();
     let clock = sc.clock;
+    let flag = sc.flags.first().map(|f| f.name.clone());
     let world = SharedWorld::replayed(sc, seed, at, policy.as_ref())
         .map_err(|e| Failure::input(format!("error: {e}")))?;
     let port_of = |fake: Fake| -> u16 {
@@ -107,7 +108,13 @@ pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
             running.push(r);
         }
         let now = SimTime::START + at;
-        println!("{}", banner(&name, seed, &clock, now, at, &running, &token, args.strategy.as_deref()));
+        let shown = Shown {
+            name: &name,
+            seed,
+            flag: flag.as_deref(),
+            strategy: args.strategy.as_deref(),
+        };
+        println!("{}", banner(&shown, &clock, now, at, &running, &token));
         match args.exit_after {
             Some(secs) => tokio::time::sleep(std::time::Duration::from_secs(secs)).await,
             None => {
@@ -118,17 +125,29 @@ pub fn mocks(args: MocksArgs) -> Result<(), Failure> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn banner(
-    name: &str,
+/// What the banner names about the session.
+struct Shown<'a> {
+    name: &'a str,
     seed: u64,
+    /// The scenario's first flag, for the Unleash example.
+    flag: Option<&'a str>,
+    strategy: Option<&'a str>,
+}
+
+fn banner(
+    shown: &Shown<'_>,
     clock: &gameday_sim::time::WallClock,
     now: SimTime,
     at: SimDuration,
     running: &[serve::Running],
     token: &str,
-    strategy: Option<&str>,
 ) -> String {
+    let Shown {
+        name,
+        seed,
+        flag,
+        strategy,
+    } = *shown;
     let url = |f: Fake| -> String {
         running
             .iter()
@@ -159,7 +178,11 @@ fn banner(
     }
     let q = r#"sum(rate(http_requests_total{service="payment",code=~"5.."}[5m])) / sum(rate(http_requests_total{service="payment"}[5m]))"#;
     let _ = writeln!(out);
-    let _ = writeln!(out, "try:");
+    let _ = writeln!(
+        out,
+        "try (the world's now is {unix}; after a wait, GET {}/gameday/v1/clock gives the new `unix` for --time):",
+        url(Fake::Gameday)
+    );
     let _ = writeln!(
         out,
         "  promtool query instant {} '{q}' --time {unix}",
@@ -196,11 +219,13 @@ fn banner(
         "  curl -s -X PUT -H 'Authorization: Bearer {token}' -d '{{\"full\":false}}' {}/api/v1/rollouts/prod/payment/promote",
         url(Fake::Rollouts)
     );
-    let _ = writeln!(
-        out,
-        "  curl -s -X POST -H 'Authorization: {token}' {}/api/admin/projects/default/features/<flag>/environments/production/off",
-        url(Fake::Unleash)
-    );
+    if let Some(flag) = flag {
+        let _ = writeln!(
+            out,
+            "  curl -s -X POST -H 'Authorization: {token}' {}/api/admin/projects/default/features/{flag}/environments/production/off",
+            url(Fake::Unleash)
+        );
+    }
     let _ = writeln!(
         out,
         "  curl -s -H 'Authorization: Bearer {token}' -d '{{\"until\":\"time\",\"timeout_ms\":60000}}' {}/gameday/v1/wait",
