@@ -1,5 +1,6 @@
 //! Serves the Prometheus fake from the simulated world: the scraped
 //! counters become `http_requests_total{service, version, code}` series
+//! (with `up{job, service, instance}` at 1 for every scrape)
 //! stamped through the session's [`Timebase`] (the scenario's calendar for a
 //! frozen world, the wall clock in a drill), and the scenario's alert rule
 //! and its per-service state become `/api/v1/rules` and `/api/v1/alerts`.
@@ -44,6 +45,15 @@ pub fn tsdb_in(world: &World<'_>, tb: &Timebase) -> Tsdb {
     let times: Vec<i64> = series.times.iter().map(|&t| tb.unix_ms(t)).collect();
     for s in world.scenario().service_ids() {
         let name = world.scenario().service(s).name.as_str();
+        // Every scrape of a service succeeds: `up` is 1 throughout, as
+        // dashboards and the `up` example expect.
+        let up = labels(&[
+            ("__name__", "up"),
+            ("job", name),
+            ("service", name),
+            ("instance", &format!("{name}:8080")),
+        ]);
+        let _ = db.push_series(up, times.iter().map(|&t| (t, 1.0)).collect());
         // Every build that ever served, in first-seen order.
         let mut versions = Vec::new();
         for k in 0..times.len() {
@@ -297,6 +307,21 @@ mod tests {
             None,
         );
         assert!((ratio - err as f64 / req as f64).abs() < 0.01);
+    }
+
+    #[test]
+    fn should_say_every_service_is_up() {
+        let sc = friday_cascade();
+        let mut w = World::new(&sc, 4);
+        w.advance_to(SimTime::START + SimDuration::from_mins(5))
+            .unwrap();
+        let t = sc.clock.unix_seconds(w.now());
+        let r = handle(&get("/api/v1/query", &format!("query=up&time={t}")), &w);
+        let v = r.json_body();
+        let result = v["data"]["result"].as_array().unwrap();
+        assert_eq!(result.len(), sc.services.len(), "{v}");
+        assert!(result.iter().all(|s| s["value"][1] == "1"), "{v}");
+        assert_eq!(result[0]["metric"]["instance"], "catalog:8080");
     }
 
     #[test]

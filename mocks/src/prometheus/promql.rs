@@ -8,7 +8,8 @@
 //! * `aggregate`: `sum`/`avg`/`min`/`max`/`count` with `by`/`without`.
 //! * `binary`: arithmetic, comparisons and set operators.
 //! * `functions`: `rate`, `increase`, `irate`, `vector`, `scalar`,
-//!   `histogram_quantile`.
+//!   `histogram_quantile`, `time`, `absent`, and `avg`/`min`/`max`/`sum`/
+//!   `count`/`last`/`present` `_over_time`.
 //!
 //! Supported: selectors with `=`, `!=`, `=~`, `!~`; range selectors; the
 //! functions above; `+ - * / % ^`; `== != > < >= <=` with or without `bool`;

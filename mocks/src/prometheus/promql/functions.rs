@@ -1,5 +1,7 @@
 //! The functions the fake evaluates: `rate`, `increase`, `irate`, `vector`,
-//! `scalar` and `histogram_quantile`; any other is unsupported.
+//! `scalar`, `histogram_quantile`, `time`, `absent` and the
+//! `<aggregation>_over_time` family (`avg`, `min`, `max`, `sum`, `count`,
+//! `last`, `present`); any other is unsupported.
 
 use std::collections::BTreeMap;
 
@@ -35,6 +37,51 @@ pub(super) fn eval(ev: &Evaluator<'_>, call: &Call, t: i64) -> Result<Value, Eva
                 })
                 .collect();
             Ok(Value::Vector(ensure_unique(out)?))
+        }
+        "avg_over_time" | "min_over_time" | "max_over_time" | "sum_over_time"
+        | "count_over_time" | "last_over_time" | "present_over_time" => {
+            let (series, _) = range_arg(ev, arg(0)?, t)?;
+            let out = series
+                .into_iter()
+                .filter_map(|s| {
+                    let values = s.samples.iter().map(|(_, v)| *v);
+                    let v = match name {
+                        "avg_over_time" => values.sum::<f64>() / s.samples.len() as f64,
+                        "min_over_time" => values.fold(f64::INFINITY, f64::min),
+                        "max_over_time" => values.fold(f64::NEG_INFINITY, f64::max),
+                        "sum_over_time" => values.sum(),
+                        "count_over_time" => s.samples.len() as f64,
+                        "present_over_time" => 1.0,
+                        _ => s.samples.last()?.1,
+                    };
+                    // As Prometheus: only last_over_time keeps the name.
+                    let labels = if name == "last_over_time" {
+                        s.labels
+                    } else {
+                        drop_name(s.labels)
+                    };
+                    (!s.samples.is_empty()).then_some((labels, v))
+                })
+                .collect();
+            Ok(Value::Vector(ensure_unique(out)?))
+        }
+        "time" => Ok(Value::Scalar(t as f64 / 1000.0)),
+        "absent" => {
+            let input = arg(0)?;
+            if !ev.eval_vector(input, t)?.is_empty() {
+                return Ok(Value::Vector(Vec::new()));
+            }
+            // The labels the selector pins with `=`, as Prometheus.
+            let mut labels = Labels::new();
+            if let Expr::VectorSelector(vs) = input {
+                for m in &vs.matchers.matchers {
+                    if matches!(m.op, promql_parser::label::MatchOp::Equal) && m.name != "__name__"
+                    {
+                        labels.insert(m.name.clone(), m.value.clone());
+                    }
+                }
+            }
+            Ok(Value::Vector(vec![(labels, 1.0)]))
         }
         "vector" => Ok(Value::Vector(vec![(
             Labels::new(),

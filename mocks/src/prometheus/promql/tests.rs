@@ -436,7 +436,10 @@ fn should_name_unsupported_constructs() {
         ("rate(http_requests_total[5m] offset 5m)", "offset"),
         ("http_requests_total @ 100", "@"),
         ("rate(http_requests_total[5m:1m])", "subquery"),
-        ("max_over_time(http_requests_total[5m])", "max_over_time"),
+        (
+            "stddev_over_time(http_requests_total[5m])",
+            "stddev_over_time",
+        ),
         ("topk(1, http_requests_total)", "topk"),
         ("stddev(http_requests_total)", "stddev"),
         (
@@ -529,4 +532,40 @@ fn should_shift_an_instant_selector_by_its_offset() {
         Value::Vector(v) => assert_eq!(v[0].1, 400.0),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn should_aggregate_each_series_over_time() {
+    let sel = r#"http_requests_total{code="200"}[1m]"#;
+    // The window (END - 60 s, END] holds i = 37..=40: 370, 380, 390, 400.
+    for (f, want) in [
+        ("max", 400.0),
+        ("min", 370.0),
+        ("avg", 385.0),
+        ("sum", 1540.0),
+        ("count", 4.0),
+        ("present", 1.0),
+        ("last", 400.0),
+    ] {
+        let v = vector(&format!("{f}_over_time({sel})"), END);
+        assert_eq!(v.len(), 1, "{f}");
+        assert!(close(v[0].1, want), "{f}_over_time: {}", v[0].1);
+        assert_eq!(
+            v[0].0.contains_key("__name__"),
+            f == "last",
+            "{f}: only last_over_time keeps the name"
+        );
+    }
+    assert!(vector("max_over_time(nothing[1m])", END).is_empty());
+}
+
+#[test]
+fn should_answer_time_and_absent() {
+    match instant("time()", END) {
+        Value::Scalar(v) => assert!(close(v, END as f64 / 1000.0), "{v}"),
+        other => panic!("time() is a scalar: {other:?}"),
+    }
+    let absent = vector(r#"absent(nope{service="x", code=~"5.."})"#, END);
+    assert_eq!(absent, vec![(labels(&[("service", "x")]), 1.0)]);
+    assert!(vector("absent(http_requests_total)", END).is_empty());
 }
