@@ -69,6 +69,9 @@ enum Route<'a> {
     ClientFeatures,
     ClientRegister,
     ClientMetrics,
+    AdminFeatures {
+        project: &'a str,
+    },
     AdminFeature {
         project: &'a str,
         feature: &'a str,
@@ -84,7 +87,9 @@ enum Route<'a> {
 impl Route<'_> {
     fn method(self) -> &'static str {
         match self {
-            Route::ClientFeatures | Route::AdminFeature { .. } => "GET",
+            Route::ClientFeatures | Route::AdminFeatures { .. } | Route::AdminFeature { .. } => {
+                "GET"
+            }
             Route::ClientRegister | Route::ClientMetrics | Route::AdminToggle { .. } => "POST",
         }
     }
@@ -138,6 +143,7 @@ pub fn handle(req: &HttpRequest, flags: &mut FlagSet, token: &str) -> HttpRespon
     match route {
         Route::ClientFeatures => client_features(&req.query, flags, token),
         Route::ClientRegister | Route::ClientMetrics => accept_json_object(&req.body),
+        Route::AdminFeatures { project } => admin_features(flags, project),
         Route::AdminFeature { project, feature } => admin_feature(flags, project, feature),
         Route::AdminToggle {
             project,
@@ -154,6 +160,7 @@ fn route<'a>(segments: &[&'a str]) -> Option<Route<'a>> {
         ["client", "features"] => Some(Route::ClientFeatures),
         ["client", "register"] => Some(Route::ClientRegister),
         ["client", "metrics"] => Some(Route::ClientMetrics),
+        ["admin", "projects", project, "features"] => Some(Route::AdminFeatures { project }),
         ["admin", "projects", project, "features", feature] => {
             Some(Route::AdminFeature { project, feature })
         }
@@ -318,10 +325,28 @@ fn lookup<'f>(
 /// `GET /api/admin/projects/{project}/features/{feature}`: the feature with
 /// its state in every environment.
 fn admin_feature(flags: &FlagSet, project: &str, feature: &str) -> HttpResponse {
-    let f = match lookup(flags, project, feature) {
-        Ok(f) => f,
-        Err(response) => return response,
-    };
+    match lookup(flags, project, feature) {
+        Ok(f) => Reply::json(200, &feature_json(flags, f)),
+        Err(response) => response,
+    }
+}
+
+/// `GET /api/admin/projects/{project}/features`: every feature of the
+/// project, each as the single-feature endpoint shows it.
+fn admin_features(flags: &FlagSet, project: &str) -> HttpResponse {
+    if let Err(response) = check_name("project", project) {
+        return response;
+    }
+    let features: Vec<Value> = flags
+        .features()
+        .filter(|f| f.project == project)
+        .map(|f| feature_json(flags, f))
+        .collect();
+    Reply::json(200, &json!({ "version": 2, "features": features }))
+}
+
+/// A feature with its state in every environment, as the admin API shows it.
+fn feature_json(flags: &FlagSet, f: &Feature) -> Value {
     let environments: Vec<Value> = flags
         .environments()
         .map(|env| {
@@ -332,20 +357,17 @@ fn admin_feature(flags: &FlagSet, project: &str, feature: &str) -> HttpResponse 
             })
         })
         .collect();
-    Reply::json(
-        200,
-        &json!({
-            "name": f.name,
-            "description": f.description,
-            "type": f.kind,
-            "project": f.project,
-            "stale": false,
-            "archived": false,
-            "impressionData": f.impression_data,
-            "environments": environments,
-            "variants": [],
-        }),
-    )
+    json!({
+        "name": f.name,
+        "description": f.description,
+        "type": f.kind,
+        "project": f.project,
+        "stale": false,
+        "archived": false,
+        "impressionData": f.impression_data,
+        "environments": environments,
+        "variants": [],
+    })
 }
 
 /// `POST .../environments/{env}/on|off`: 200 with an EMPTY body, although
@@ -589,7 +611,8 @@ mod tests {
             ("GET", "/healthz", b"", 404),
             ("GET", "/api", b"", 404),
             ("GET", "/api/client", b"", 404),
-            ("GET", "/api/admin/projects/default/features", b"", 404),
+            ("GET", "/api/admin/projects/default/features", b"", 200),
+            ("GET", "/api/admin/projects/b%20d/features", b"", 400),
             (
                 "POST",
                 "/api/admin/projects/default/features/nope/environments/production/on",
@@ -636,7 +659,7 @@ mod tests {
                 b"",
                 400,
             ),
-            ("GET", "/api/admin/projects/default/features/", b"", 404),
+            ("GET", "/api/admin/projects/default/features/", b"", 200),
             ("GET", "/api/admin/projects//features/x", b"", 400),
             (
                 "POST",
@@ -665,6 +688,39 @@ mod tests {
                 assert_eq!(r.content_type, JSON);
             }
         }
+    }
+
+    #[test]
+    fn should_list_a_projects_features_as_the_admin_api_does() {
+        let mut flags = flags();
+        let r = call(
+            &mut flags,
+            "GET",
+            "/api/admin/projects/default/features",
+            b"",
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let v = r.json_body();
+        let names: Vec<&str> = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert!(!names.is_empty(), "{v}");
+        let one = call(
+            &mut flags,
+            "GET",
+            &format!("/api/admin/projects/default/features/{}", names[0]),
+            b"",
+        );
+        assert_eq!(
+            v["features"][0],
+            one.json_body(),
+            "the same shape as one feature"
+        );
+        let other = call(&mut flags, "GET", "/api/admin/projects/other/features", b"");
+        assert_eq!(other.json_body()["features"], json!([]));
     }
 
     #[test]
