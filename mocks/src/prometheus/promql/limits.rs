@@ -50,10 +50,14 @@ pub fn check_text(expr: &str) -> Result<(), EvalError> {
             expr.len()
         )));
     }
-    let (depth, operators) = shape(expr);
-    if depth > MAX_NESTING {
+    let Scan {
+        deepest,
+        operators,
+        durations,
+    } = scan(expr);
+    if deepest > MAX_NESTING {
         return Err(EvalError::Parse(format!(
-            "the query nests {depth} levels of parentheses, brackets or braces; the Prometheus fake takes at most {MAX_NESTING}"
+            "the query nests {deepest} levels of parentheses, brackets or braces; the Prometheus fake takes at most {MAX_NESTING}"
         )));
     }
     if operators > MAX_OPERATORS {
@@ -61,7 +65,7 @@ pub fn check_text(expr: &str) -> Result<(), EvalError> {
             "the query has {operators} operators; the Prometheus fake takes at most {MAX_OPERATORS}"
         )));
     }
-    if let Some(n) = numeric_durations(expr)
+    if let Some(n) = durations
         .into_iter()
         .find(|n| n.is_nan() || *n > MAX_NUMERIC_DURATION_SECONDS)
     {
@@ -72,134 +76,110 @@ pub fn check_text(expr: &str) -> Result<(), EvalError> {
     Ok(())
 }
 
-/// The plain numbers written where PromQL reads a duration: inside `[...]`
-/// and after `offset`, outside strings and comments, as magnitudes.
-fn numeric_durations(expr: &str) -> Vec<f64> {
-    let chars: Vec<char> = expr.chars().collect();
-    let (mut out, mut i, mut brackets, mut after_offset) = (Vec::new(), 0, 0usize, false);
-    let mut word = String::new();
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
+/// What the limits read off a query's text, outside string literals and
+/// comments.
+#[derive(Debug, Default, PartialEq)]
+struct Scan {
+    /// The deepest nesting of parentheses, brackets and braces.
+    deepest: usize,
+    /// Binary and unary operators, `and`, `or` and `unless`, outside label
+    /// matchers (a sign after `offset` is not counted).
+    operators: usize,
+    /// The plain numbers written where PromQL reads a duration (inside
+    /// `[...]`, after `offset`), as magnitudes.
+    durations: Vec<f64>,
+}
+
+/// One pass over `expr` for every syntactic limit.
+fn scan(expr: &str) -> Scan {
+    let c: Vec<char> = expr.chars().collect();
+    let mut out = Scan::default();
+    let (mut i, mut depth, mut braces, mut brackets) = (0, 0usize, 0usize, 0usize);
+    let mut after_offset = false;
+    while i < c.len() {
+        let (start, ch) = (i, c[i]);
+        i += 1;
+        match ch {
             '"' | '\'' | '`' => {
-                i += 1;
-                while i < chars.len() && chars[i] != c {
-                    i += if chars[i] == '\\' && c != '`' { 2 } else { 1 };
+                // To the closing quote; backslash escapes but in raw
+                // backtick strings.
+                while i < c.len() && c[i] != ch {
+                    i += if c[i] == '\\' && ch != '`' { 2 } else { 1 };
                 }
+                i += 1;
                 after_offset = false;
             }
             '#' => {
-                while i < chars.len() && chars[i] != '\n' {
+                while i < c.len() && c[i] != '\n' {
                     i += 1;
                 }
             }
-            '[' => brackets += 1,
-            ']' => brackets = brackets.saturating_sub(1),
-            c if c.is_ascii_digit()
-                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            '(' | '[' | '{' => {
+                depth += 1;
+                out.deepest = out.deepest.max(depth);
+                braces += usize::from(ch == '{');
+                brackets += usize::from(ch == '[');
+                after_offset = false;
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if ch == '}' {
+                    braces = braces.saturating_sub(1);
+                }
+                if ch == ']' {
+                    brackets = brackets.saturating_sub(1);
+                }
+                after_offset = false;
+            }
+            _ if ch.is_ascii_digit()
+                || (ch == '.' && c.get(i).is_some_and(char::is_ascii_digit)) =>
             {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].is_ascii_alphanumeric()
-                        || chars[i] == '.'
-                        || chars[i] == '_'
-                        || (matches!(chars[i], '+' | '-') && matches!(chars[i - 1], 'e' | 'E')))
+                // A number (`1e-5`, `0x1f`, `1_000`) or a duration (`5m`).
+                while i < c.len()
+                    && (c[i].is_ascii_alphanumeric()
+                        || c[i] == '.'
+                        || c[i] == '_'
+                        || (matches!(c[i], '+' | '-') && matches!(c[i - 1], 'e' | 'E')))
                 {
                     i += 1;
                 }
                 if brackets > 0 || after_offset {
-                    let token: String = chars[start..i].iter().filter(|&&c| c != '_').collect();
+                    let token: String = c[start..i].iter().filter(|&&d| d != '_').collect();
                     let hex = token
                         .strip_prefix("0x")
                         .or_else(|| token.strip_prefix("0X"))
                         .map(|h| u128::from_str_radix(h, 16).map_or(f64::INFINITY, |v| v as f64));
                     if let Some(v) = hex.or_else(|| token.parse::<f64>().ok()) {
-                        out.push(v.abs());
+                        out.durations.push(v.abs());
                     }
                 }
                 after_offset = false;
-                word.clear();
-                continue;
             }
-            c if c.is_alphanumeric() || c == '_' => {
-                word.push(c);
-                i += 1;
-                continue;
-            }
-            '+' | '-' | ' ' | '\t' | '\n' | '\r' if after_offset => {}
-            _ => after_offset = false,
-        }
-        if !word.is_empty() {
-            after_offset = word.eq_ignore_ascii_case("offset");
-            word.clear();
-        }
-        i += 1;
-    }
-    out
-}
-
-/// The deepest nesting and the number of operators in `expr`, outside
-/// string literals, comments and label matchers (an over-count at worst:
-/// `1e-5` counts its minus).
-fn shape(expr: &str) -> (usize, usize) {
-    let (mut depth, mut deepest, mut operators, mut braces) = (0usize, 0usize, 0usize, 0usize);
-    let mut chars = expr.chars().peekable();
-    let mut word = String::new();
-    let end_word = |word: &mut String, operators: &mut usize| {
-        if matches!(word.to_ascii_lowercase().as_str(), "and" | "or" | "unless") {
-            *operators += 1;
-        }
-        word.clear();
-    };
-    while let Some(c) = chars.next() {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-            continue;
-        }
-        end_word(&mut word, &mut operators);
-        match c {
-            '"' | '\'' | '`' => {
-                // A string literal: to its closing quote (backslash escapes
-                // but in raw backtick strings).
-                while let Some(d) = chars.next() {
-                    if d == '\\' && c != '`' {
-                        chars.next();
-                    } else if d == c {
-                        break;
-                    }
+            _ if ch.is_alphanumeric() || ch == '_' => {
+                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
+                    i += 1;
                 }
-            }
-            '#' => {
-                for d in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
+                let word: String = c[start..i].iter().collect::<String>().to_ascii_lowercase();
+                if braces == 0 && matches!(word.as_str(), "and" | "or" | "unless") {
+                    out.operators += 1;
                 }
+                after_offset = word == "offset";
             }
-            '(' | '[' | '{' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-                braces += usize::from(c == '{');
-            }
-            ')' | ']' | '}' => {
-                depth = depth.saturating_sub(1);
-                if c == '}' {
-                    braces = braces.saturating_sub(1);
-                }
-            }
-            '+' | '-' | '*' | '/' | '%' | '^' if braces == 0 => operators += 1,
+            '+' | '-' if after_offset => {}
+            '+' | '-' | '*' | '/' | '%' | '^' if braces == 0 => out.operators += 1,
             '=' | '!' | '<' | '>' if braces == 0 => {
                 // `==`, `!=`, `<=`, `>=` are one operator; `<`, `>` too.
-                if chars.peek() == Some(&'=') {
-                    chars.next();
+                if c.get(i) == Some(&'=') {
+                    i += 1;
                 }
-                operators += 1;
+                out.operators += 1;
+                after_offset = false;
             }
-            _ => {}
+            _ if ch.is_whitespace() => {}
+            _ => after_offset = false,
         }
     }
-    end_word(&mut word, &mut operators);
-    (deepest, operators)
+    out
 }
 
 /// What one evaluation has spent: samples loaded and time.
@@ -244,6 +224,12 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The deepest nesting and the operators of `expr`.
+    fn shape(expr: &str) -> (usize, usize) {
+        let s = scan(expr);
+        (s.deepest, s.operators)
+    }
 
     #[test]
     fn should_count_nesting_and_operators_outside_strings_and_matchers() {
@@ -295,8 +281,13 @@ mod tests {
             assert_eq!(check_text(q), Ok(()), "{q}");
         }
         assert_eq!(
-            numeric_durations("x[1e3:15] offset  - 2"),
+            scan("x[1e3:15] offset  - 2").durations,
             vec![1e3, 15.0, 2.0]
+        );
+        assert_eq!(
+            shape("1e-5 - x offset -1m"),
+            (0, 1),
+            "signs of numbers and offsets"
         );
     }
 
