@@ -4,9 +4,12 @@
 //! The page is self-contained: inline CSS, no scripts, no fonts, images or
 //! links to fetch, so it works offline and behind any proxy; it refreshes
 //! itself every [`REFRESH_SECONDS`] with a `<meta http-equiv="refresh">`.
-//! Every piece of text from the scenario or the journal is escaped.
+//! Every piece of text from the scenario or the journal is escaped, as in
+//! every HTML report.
 
 use std::fmt::Write as _;
+
+use gameday_reports::html::escape;
 
 use super::status::{pct, Health, RunState, Status};
 
@@ -32,22 +35,6 @@ td.num{text-align:right;font-family:ui-monospace,monospace}\
 .OutsideSlo{color:#b91c1c;font-weight:600}.WithinSlo{color:#15803d}.NoTraffic{color:#777}\
 ul{margin:.3rem 0;padding-left:1.2rem}\
 .recent td{font-family:ui-monospace,monospace;font-size:.9rem}";
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn health_class(h: Health) -> &'static str {
     match h {
