@@ -14,6 +14,11 @@ fn req(method: &str, path: &str, body: &str) -> HttpRequest {
         .with_body(body)
 }
 
+/// `GET {REPO}{path}` as the frozen session.
+fn get(w: &mut World<'_>, path: &str) -> HttpResponse {
+    handle(&req("GET", path, ""), w, Caller::frozen(TOKEN))
+}
+
 /// A world 10 minutes in, with pull request #1 open for the top culprit.
 fn with_pull(sc: &gameday_sim::scenario::Scenario) -> World<'_> {
     let mut w = World::new(sc, 4);
@@ -339,8 +344,6 @@ fn should_run_the_smoke_test_workflow_as_a_check_run() {
 fn should_answer_the_reads_sdks_make_first() {
     let sc = friday_cascade();
     let mut w = with_pull(&sc);
-    let get =
-        |w: &mut World<'_>, path: &str| handle(&req("GET", path, ""), w, Caller::frozen(TOKEN));
     // The repository (PyGithub's get_repo, octokit's repos.get).
     let r = get(&mut w, "");
     assert_eq!(r.status, 200, "{}", r.body);
@@ -379,8 +382,6 @@ fn should_answer_the_reads_sdks_make_first() {
 fn should_list_pull_requests_by_state_and_find_checks_by_branch_name() {
     let sc = friday_cascade();
     let mut w = with_pull(&sc);
-    let get =
-        |w: &mut World<'_>, path: &str| handle(&req("GET", path, ""), w, Caller::frozen(TOKEN));
     let r = handle(
         &req("PATCH", "/pulls/1", r#"{"state":"closed"}"#),
         &mut w,

@@ -8,7 +8,7 @@ use crate::scenario::{
 };
 use crate::score::Outcome;
 use crate::strategy::presets::preset;
-use crate::strategy::{CiLane, Condition, Policy, Reaction, Rollout, Step};
+use crate::strategy::{CiLane, Condition, Policy, Reaction, Rollout, RunnerConfig, Step};
 use crate::time::SimDuration;
 use crate::world::journal::EntryKind;
 
@@ -355,14 +355,13 @@ fn a_hotfix_that_does_not_cure_is_reverted_and_the_incident_starts_over() {
     );
 }
 
-#[test]
-fn a_runaway_cascade_stops_at_gamedays_own_bound_on_pull_requests() {
-    // Every fix regresses and the policy answers every regression with
-    // another hotfix, for days: the replay stops at the bound (5 here,
-    // 1,000 by default), says so, and counts as stopped.
+/// A runaway cascade: every fix regresses and `direct` answers every
+/// regression with another hotfix, over five days; `bound` sets gameday's
+/// own limits. The journal's texts and the score.
+fn runaway(bound: impl FnOnce(&mut RunnerConfig)) -> (Vec<String>, crate::score::Score) {
     use crate::control::InProcess;
     use crate::strategy::crew::Crew;
-    use crate::strategy::{Runner, RunnerConfig};
+    use crate::strategy::Runner;
     let mut sc = always_regresses(1.0);
     sc.horizon = SimDuration::from_mins(5 * 24 * 60);
     let policy = preset("direct", &sc).unwrap();
@@ -370,16 +369,24 @@ fn a_runaway_cascade_stops_at_gamedays_own_bound_on_pull_requests() {
     let ended = {
         let mut cp = InProcess::new(&mut world);
         let mut cfg = RunnerConfig::for_team(&sc.team, sc.stability_window);
-        cfg.max_pull_requests = 5;
+        bound(&mut cfg);
         Runner::new(&mut cp, &sc, policy, Crew::new(1, &sc.team), cfg).run(sc.horizon)
     };
     let score = crate::engine::conclude(&mut world, ended);
-    let texts: Vec<&str> = world
+    let texts = world
         .journal()
         .entries()
         .iter()
-        .map(|e| e.text.as_str())
+        .map(|e| e.text.clone())
         .collect();
+    (texts, score)
+}
+
+#[test]
+fn a_runaway_cascade_stops_at_gamedays_own_bound_on_pull_requests() {
+    // The replay stops at the bound (5 here, 1,000 by default), says so,
+    // and counts as stopped.
+    let (texts, score) = runaway(|cfg| cfg.max_pull_requests = 5);
     let opened = texts.iter().filter(|t| t.starts_with("opened PR")).count();
     assert_eq!(opened, 5, "{texts:#?}");
     match &score.outcome {
@@ -392,33 +399,15 @@ fn a_runaway_cascade_stops_at_gamedays_own_bound_on_pull_requests() {
 
 #[test]
 fn a_response_that_never_ends_stops_at_gamedays_bound_on_turns() {
-    // The same runaway cascade, bounded by turns instead: each turn is a
-    // plan for one target, so the bound caps every kind of action.
-    use crate::control::InProcess;
-    use crate::strategy::crew::Crew;
-    use crate::strategy::{Runner, RunnerConfig};
-    let mut sc = always_regresses(1.0);
-    sc.horizon = SimDuration::from_mins(5 * 24 * 60);
-    let policy = preset("direct", &sc).unwrap();
-    let mut world = crate::world::World::new(&sc, 1);
-    let ended = {
-        let mut cp = InProcess::new(&mut world);
-        let mut cfg = RunnerConfig::for_team(&sc.team, sc.stability_window);
-        cfg.max_turns = 3;
-        Runner::new(&mut cp, &sc, policy, Crew::new(1, &sc.team), cfg).run(sc.horizon)
-    };
-    let score = crate::engine::conclude(&mut world, ended);
-    let last_stop = world
-        .journal()
-        .entries()
+    // Bounded by turns instead: each turn is a plan for one target, so the
+    // bound caps every kind of action.
+    let (texts, score) = runaway(|cfg| cfg.max_turns = 3);
+    let last_stop = texts
         .iter()
         .rev()
-        .find(|e| e.text.starts_with("response stopped"))
-        .map(|e| e.text.clone());
+        .find(|t| t.starts_with("response stopped"));
     assert!(
-        last_stop
-            .as_deref()
-            .is_some_and(|t| t.contains("bound of 3 turns")),
+        last_stop.is_some_and(|t| t.contains("bound of 3 turns")),
         "journaled: {last_stop:?}"
     );
     match &score.outcome {
