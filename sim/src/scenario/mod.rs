@@ -66,38 +66,44 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioErrors> {
 /// A scenario file's bytes as text: UTF-8 without NUL bytes (YAML allows
 /// neither), or an error at the line and column of the first bad byte.
 pub fn decode(source: &str, bytes: Vec<u8>) -> Result<String, ScenarioErrors> {
-    let at = |offset: usize, message: String| {
-        let before = &bytes[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
-        ScenarioErrors::single(ScenarioError {
-            file: source.to_string(),
-            line: Some(line),
-            column: Some(column),
-            path: String::new(),
-            message,
-            hint: Some("save the scenario as UTF-8 text".into()),
-        })
-    };
     if let Some(i) = bytes.iter().position(|&b| b == 0) {
-        return Err(at(i, "a NUL byte, which YAML does not allow".into()));
-    }
-    String::from_utf8(bytes.clone()).map_err(|e| {
-        let i = e.utf8_error().valid_up_to();
-        at(
+        return Err(bad_byte(
+            source,
+            &bytes,
             i,
-            format!(
-                "byte 0x{:02x} is not UTF-8 text",
-                bytes.get(i).copied().unwrap_or(0)
-            ),
-        )
+            "a NUL byte, which YAML does not allow".into(),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let i = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let message = format!(
+            "byte 0x{:02x} is not UTF-8 text",
+            bytes.get(i).copied().unwrap_or(0)
+        );
+        bad_byte(source, bytes, i, message)
+    })
+}
+
+/// The error for the byte at `offset` of `bytes`, at its line and column.
+fn bad_byte(source: &str, bytes: &[u8], offset: usize, message: String) -> ScenarioErrors {
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    ScenarioErrors::single(ScenarioError {
+        file: source.to_string(),
+        line: Some(line),
+        column: Some(column),
+        path: String::new(),
+        message,
+        hint: Some("save the scenario as UTF-8 text".into()),
     })
 }
 
