@@ -165,6 +165,18 @@ mod tests {
         let refused = get(exposed.address.port(), None);
         assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
         assert!(refused.contains("reads too"), "{refused}");
+        // Judged on the head: an anonymous body is never read.
+        let anonymous = {
+            use std::io::{Read, Write};
+            let mut s =
+                std::net::TcpStream::connect(("127.0.0.1", exposed.address.port())).unwrap();
+            s.write_all(b"POST /api/v1/query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut out = String::new();
+            s.read_to_string(&mut out).unwrap();
+            out
+        };
+        assert!(anonymous.starts_with("HTTP/1.1 401"), "{anonymous}");
         let ok = get(exposed.address.port(), Some("Bearer tok"));
         assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
         assert!(bind_warning("0.0.0.0".parse().unwrap()).is_some());

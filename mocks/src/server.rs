@@ -8,6 +8,7 @@
 //! | request body | [`MAX_BODY_BYTES`] | 413, before the body is read when `Content-Length` says so |
 //! | request head (line and headers) | [`MAX_HEAD_BYTES`] | 431, hyper's |
 //! | time to send the head | [`HEAD_TIMEOUT`] | the connection is closed |
+//! | time to send the body | [`BODY_TIMEOUT`] | 408 |
 //! | connections at once | [`MAX_CONNECTIONS`] | later ones wait in the backlog |
 //!
 //! A malformed request (a body shorter than its `Content-Length`, broken
@@ -42,17 +43,20 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// How long a client may take to send a request's head.
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request's body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections served at once per fake.
 pub const MAX_CONNECTIONS: usize = 256;
 
 type Handler = Arc<dyn Fn(&HttpRequest) -> HttpResponse + Send + Sync>;
 type Gate = Arc<dyn Fn(&HttpRequest) -> bool + Send + Sync>;
 
-/// What the handler and the optional gate in front of it are.
-#[derive(Default)]
+/// What the handler and the optional gate in front of it are, and how
+/// long a body may take.
 struct Slots {
     handler: OnceLock<Handler>,
     gate: OnceLock<Gate>,
+    body_timeout: Duration,
 }
 
 /// A running server. Dropping it stops it: no new connection is
@@ -68,10 +72,21 @@ impl Server {
     /// Starts serving on `listener` (call inside a tokio runtime). Until a
     /// handler is installed, requests get 503.
     pub fn start(listener: std::net::TcpListener) -> std::io::Result<Server> {
+        Server::start_with(listener, BODY_TIMEOUT)
+    }
+
+    fn start_with(
+        listener: std::net::TcpListener,
+        body_timeout: Duration,
+    ) -> std::io::Result<Server> {
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        let slots = Arc::new(Slots::default());
+        let slots = Arc::new(Slots {
+            handler: OnceLock::new(),
+            gate: OnceLock::new(),
+            body_timeout,
+        });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(accept(listener, slots.clone(), stopped));
         Ok(Server {
@@ -99,9 +114,10 @@ impl Server {
         let _ = self.slots.handler.set(Arc::new(handler));
     }
 
-    /// Lets through only the requests `allowed` accepts; the others get
-    /// 401 before the handler sees them (a fake served beyond loopback
-    /// asks for the token on reads too). Once; a second call is ignored.
+    /// Lets through only the requests `allowed` accepts, judged on the
+    /// request's head (its body is not read yet); the others get 401
+    /// before the handler sees them (a fake served beyond loopback asks
+    /// for the token on reads too). Once; a second call is ignored.
     pub fn gate<F>(&self, allowed: F)
     where
         F: Fn(&HttpRequest) -> bool + Send + Sync + 'static,
@@ -191,20 +207,10 @@ async fn respond(
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Ok(too_large(declared));
     }
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.is::<LengthLimitError>() => return Ok(too_large(None)),
-        Err(_) => {
-            return Ok(plain(
-                400,
-                "400 Bad Request: the request body is malformed\n",
-            ))
-        }
-    };
     let Some(handler) = slots.handler.get().cloned() else {
         return Ok(plain(503, "503 Service Unavailable: starting\n"));
     };
-    let request = HttpRequest {
+    let mut request = HttpRequest {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().unwrap_or("").to_string(),
@@ -218,14 +224,36 @@ async fn respond(
                 )
             })
             .collect(),
-        body: body.to_vec(),
+        body: Vec::new(),
     };
+    // The credential travels in the head: a caller without one is refused
+    // before its body is read.
     if slots.gate.get().is_some_and(|allowed| !allowed(&request)) {
         return Ok(plain(
             401,
             "401 Unauthorized: this fake is served beyond loopback, so every request needs the token, reads too\n",
         ));
     }
+    let read = tokio::time::timeout(
+        slots.body_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    );
+    request.body = match read.await {
+        Err(_) => {
+            return Ok(plain(
+                408,
+                "408 Request Timeout: the request body did not arrive in time\n",
+            ))
+        }
+        Ok(Ok(b)) => b.to_bytes().to_vec(),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => return Ok(too_large(None)),
+        Ok(Err(_)) => {
+            return Ok(plain(
+                400,
+                "400 Bad Request: the request body is malformed\n",
+            ))
+        }
+    };
     // Handlers take the world's lock and may compute for a while (a
     // PromQL range query): off the async workers.
     let answer = tokio::task::spawn_blocking(move || handler(&request)).await;

@@ -12,14 +12,20 @@ use super::*;
 
 /// A server whose handler echoes what it saw, and counts calls.
 fn echo() -> (tokio::runtime::Runtime, Server, Arc<AtomicUsize>) {
+    echo_within(BODY_TIMEOUT)
+}
+
+/// [`echo`] giving a body `body_timeout` to arrive.
+fn echo_within(body_timeout: Duration) -> (tokio::runtime::Runtime, Server, Arc<AtomicUsize>) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
-    let server =
-        rt.block_on(async { Server::start(TcpListener::bind("127.0.0.1:0").unwrap()).unwrap() });
+    let server = rt.block_on(async {
+        Server::start_with(TcpListener::bind("127.0.0.1:0").unwrap(), body_timeout).unwrap()
+    });
     let seen = calls.clone();
     server.handle_with(move |req: &HttpRequest| {
         seen.fetch_add(1, Ordering::SeqCst);
@@ -154,4 +160,17 @@ fn should_close_open_connections_when_stopped() {
     assert_eq!(n, 0, "{}", String::from_utf8_lossy(&buf[..n]));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     drop(rt);
+}
+
+#[test]
+fn should_give_up_on_a_body_that_does_not_arrive() {
+    // A slow client sends its head and a promise of a body, then nothing.
+    let (_rt, server, calls) = echo_within(Duration::from_millis(300));
+    let out = exchange(
+        &server,
+        b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\nConnection: close\r\n\r\n01",
+        false,
+    );
+    assert!(out.starts_with("HTTP/1.1 408"), "{out}");
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
 }
